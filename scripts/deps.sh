@@ -1,0 +1,18 @@
+#!/bin/sh
+# Install the Debian 12 packages vigil needs to build and to run its tests.
+# Usage: scripts/deps.sh [build|test]   (default: test, which includes build)
+set -eu
+what=${1:-test}
+SUDO=
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+build_pkgs="meson ninja-build gcc pkg-config libjansson-dev libyaml-dev libpcre2-dev
+  libsqlite3-dev libssl-dev libcurl4-openssl-dev librpm-dev libarchive-dev zlib1g-dev
+  libcrypt-dev"
+test_pkgs="libcmocka-dev clang libclang-rt-14-dev jq python3 python3-rpm rpm zip unzip
+  sqlite3 dpkg-dev"
+pkgs=$build_pkgs
+[ "$what" = test ] && pkgs="$pkgs $test_pkgs"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $pkgs >/dev/null

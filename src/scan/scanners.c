@@ -1,0 +1,21 @@
+#include "scan/scanners.h"
+
+#include <string.h>
+
+static const scanner_t all_scanners[] = {
+        {NULL, NULL, NULL},
+};
+
+const scanner_t *scanners_all(size_t *ret_n)
+{
+        *ret_n = ELEMENTSOF(all_scanners) - 1;
+        return all_scanners;
+}
+
+const scanner_t *scanner_find(const char *name)
+{
+        for (size_t i = 0; all_scanners[i].name; i++)
+                if (strcmp(all_scanners[i].name, name) == 0)
+                        return &all_scanners[i];
+        return NULL;
+}
