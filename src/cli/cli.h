@@ -30,9 +30,12 @@ enum {
         CLI_OPT_CONFIG,
 };
 #define CLI_GLOBAL_LONGOPTS                                                                        \
-        {"state", required_argument, NULL, CLI_OPT_STATE},                                         \
-                {"config", required_argument, NULL, CLI_OPT_CONFIG},                               \
-                {"verbose", no_argument, NULL, 'v'}, {"quiet", no_argument, NULL, 'q'}
+        { "state", required_argument, NULL, CLI_OPT_STATE },                                       \
+                { "config", required_argument, NULL, CLI_OPT_CONFIG },                             \
+                { "verbose", no_argument, NULL, 'v' },                                             \
+        {                                                                                          \
+                "quiet", no_argument, NULL, 'q'                                                    \
+        }
 
 /* Handle a global option returned by getopt_long. Returns true when OPT was
  * one of them. */

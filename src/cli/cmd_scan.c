@@ -82,7 +82,7 @@ static char *scan_host_name(const rootfs_t *root)
 
 static int parse_only(const char *list, strv_t *ret)
 {
-        _cleanup_(strv_clear) strv_t parts = {0};
+        _cleanup_(strv_clear) strv_t parts = { 0 };
         int r;
 
         if ((r = strv_split(&parts, list, ",")) < 0)
@@ -99,7 +99,8 @@ static int parse_only(const char *list, strv_t *ret)
                                 strncat(avail, k ? ", " : "", sizeof(avail) - strlen(avail) - 1);
                                 strncat(avail, s[k].name, sizeof(avail) - strlen(avail) - 1);
                         }
-                        return cli_usage_error("scan", "unknown scanner '%s' in --only (available: %s)",
+                        return cli_usage_error("scan",
+                                               "unknown scanner '%s' in --only (available: %s)",
                                                name, avail);
                 }
                 if (!strv_contains(ret, name) && (r = strv_push(ret, name)) < 0)
@@ -112,18 +113,18 @@ int cmd_scan(int argc, char **argv, cli_globals_t *g)
 {
         static const struct option longopts[] = {
                 CLI_GLOBAL_LONGOPTS,
-                {"root", required_argument, NULL, 'r'},
-                {"only", required_argument, NULL, 'O'},
-                {"format", required_argument, NULL, 'f'},
-                {"output", required_argument, NULL, 'o'},
-                {"color", required_argument, NULL, 'C'},
-                {"colour", required_argument, NULL, 'C'},
-                {"no-progress", no_argument, NULL, 'P'},
-                {"threads", required_argument, NULL, 'j'},
-                {"help", no_argument, NULL, 'h'},
-                {NULL, 0, NULL, 0},
+                { "root", required_argument, NULL, 'r' },
+                { "only", required_argument, NULL, 'O' },
+                { "format", required_argument, NULL, 'f' },
+                { "output", required_argument, NULL, 'o' },
+                { "color", required_argument, NULL, 'C' },
+                { "colour", required_argument, NULL, 'C' },
+                { "no-progress", no_argument, NULL, 'P' },
+                { "threads", required_argument, NULL, 'j' },
+                { "help", no_argument, NULL, 'h' },
+                { NULL, 0, NULL, 0 },
         };
-        _cleanup_(strv_clear) strv_t only = {0}, paths = {0};
+        _cleanup_(strv_clear) strv_t only = { 0 }, paths = { 0 };
         _cleanup_config_ config_t *config = NULL;
         _cleanup_rootfs_ rootfs_t *root = NULL;
         _cleanup_free_ char *host = NULL;
@@ -160,8 +161,9 @@ int cmd_scan(int argc, char **argv, cli_globals_t *g)
                         else if (strcmp(optarg, "sarif") == 0)
                                 format = FORMAT_SARIF;
                         else
-                                return cli_usage_error("scan", "unknown format '%s' (use text, json or sarif)",
-                                                       optarg);
+                                return cli_usage_error(
+                                        "scan", "unknown format '%s' (use text, json or sarif)",
+                                        optarg);
                         break;
                 case 'o':
                         output = optarg;
@@ -174,20 +176,23 @@ int cmd_scan(int argc, char **argv, cli_globals_t *g)
                         else if (strcmp(optarg, "never") == 0)
                                 color = COLOR_NEVER;
                         else
-                                return cli_usage_error("scan", "--color takes auto, always or never");
+                                return cli_usage_error("scan",
+                                                       "--color takes auto, always or never");
                         break;
                 case 'P':
                         show_progress = false;
                         break;
                 case 'j':
                         if (str_to_u64(optarg, &threads) < 0 || threads == 0 || threads > 1024)
-                                return cli_usage_error("scan", "--threads takes a number from 1 to 1024");
+                                return cli_usage_error("scan",
+                                                       "--threads takes a number from 1 to 1024");
                         break;
                 case 'h':
                         scan_help(stdout);
                         return EXIT_CLEAN;
                 case ':':
-                        return cli_usage_error("scan", "option '%s' needs a value", argv[optind - 1]);
+                        return cli_usage_error("scan", "option '%s' needs a value",
+                                               argv[optind - 1]);
                 default:
                         return cli_usage_error("scan", "unknown option '%s'", argv[optind - 1]);
                 }

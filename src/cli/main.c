@@ -18,8 +18,8 @@ struct command {
 };
 
 static const struct command commands[] = {
-        {"scan", cmd_scan, "run the posture scanners once and print the report"},
-        {"feed", cmd_feed, "import, update and inspect vulnerability feeds"},
+        { "scan", cmd_scan, "run the posture scanners once and print the report" },
+        { "feed", cmd_feed, "import, update and inspect vulnerability feeds" },
 };
 
 static void print_help(FILE *f)
@@ -99,9 +99,9 @@ int main(int argc, char **argv)
 {
         static const struct option longopts[] = {
                 CLI_GLOBAL_LONGOPTS,
-                {"version", no_argument, NULL, 'V'},
-                {"help", no_argument, NULL, 'h'},
-                {NULL, 0, NULL, 0},
+                { "version", no_argument, NULL, 'V' },
+                { "help", no_argument, NULL, 'h' },
+                { NULL, 0, NULL, 0 },
         };
         cli_globals_t g = {
                 .state_dir = getenv("VIGIL_STATE_DIR"),

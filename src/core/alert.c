@@ -47,8 +47,8 @@ const char *alert_level_name(alert_level_t level)
         return "unknown";
 }
 
-alert_t *alert_new(alert_type_t type, const char *rule, const char *subject,
-                   alert_level_t level, int64_t time_us)
+alert_t *alert_new(alert_type_t type, const char *rule, const char *subject, alert_level_t level,
+                   int64_t time_us)
 {
         uint8_t rnd[ALERT_ID_HEX / 2];
         alert_t *a = calloc(1, sizeof(*a));
@@ -150,7 +150,8 @@ json_t *alert_to_json(const alert_t *a)
         if (!o)
                 return NULL;
         timeutil_format_iso(a->time_us, when, sizeof(when));
-        if (jsonx_set_str(o, "id", a->id) < 0 || jsonx_set_str(o, "type", alert_type_name(a->type)) < 0 ||
+        if (jsonx_set_str(o, "id", a->id) < 0 ||
+            jsonx_set_str(o, "type", alert_type_name(a->type)) < 0 ||
             jsonx_set_str(o, "rule", a->rule) < 0 ||
             jsonx_set_str(o, "level", alert_level_name(a->level)) < 0 ||
             jsonx_set_str(o, "time", when) < 0 || jsonx_set_str(o, "host", a->host) < 0 ||

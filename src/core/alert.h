@@ -30,21 +30,21 @@ typedef enum alert_type {
 #define ALERT_ID_HEX 32
 
 typedef struct alert {
-        char id[ALERT_ID_HEX + 1];      /* random, unique */
+        char id[ALERT_ID_HEX + 1]; /* random, unique */
         alert_type_t type;
         alert_level_t level;
-        char *rule;          /* detector rule, e.g. "ssh.brute_force" */
-        char *subject;       /* what the dedupe key is about, e.g. "203.0.113.9" */
-        char *host;          /* host name, may be NULL until reported */
-        int64_t time_us;     /* event time, microseconds since the epoch (UTC) */
+        char *rule;      /* detector rule, e.g. "ssh.brute_force" */
+        char *subject;   /* what the dedupe key is about, e.g. "203.0.113.9" */
+        char *host;      /* host name, may be NULL until reported */
+        int64_t time_us; /* event time, microseconds since the epoch (UTC) */
         char *title;
-        char *remediation;   /* may be NULL */
-        json_t *evidence;    /* object */
+        char *remediation; /* may be NULL */
+        json_t *evidence;  /* object */
 } alert_t;
 
 /* Create an alert with a fresh random id. Returns NULL when out of memory. */
-alert_t *alert_new(alert_type_t type, const char *rule, const char *subject,
-                   alert_level_t level, int64_t time_us);
+alert_t *alert_new(alert_type_t type, const char *rule, const char *subject, alert_level_t level,
+                   int64_t time_us);
 int alert_set_title(alert_t *a, const char *fmt, ...) _printf_(2, 3);
 int alert_set_remediation(alert_t *a, const char *fmt, ...) _printf_(2, 3);
 int alert_set_host(alert_t *a, const char *host);

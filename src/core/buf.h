@@ -9,10 +9,10 @@
 #include "core/macro.h"
 
 typedef struct buf {
-        char *data;     /* NULL until the first append; NUL-terminated after */
-        size_t len;     /* bytes of content, not counting the terminator */
-        size_t cap;     /* bytes allocated */
-        size_t max;     /* content never grows beyond this many bytes */
+        char *data; /* NULL until the first append; NUL-terminated after */
+        size_t len; /* bytes of content, not counting the terminator */
+        size_t cap; /* bytes allocated */
+        size_t max; /* content never grows beyond this many bytes */
 } buf_t;
 
 /* Initialise an empty buffer that may hold at most MAX bytes. */

@@ -138,8 +138,7 @@ int config_get_strv(const config_t *c, const char *path, strv_t *ret)
                 return strv_push(ret, json_string_value(v));
         if (!json_is_array(v))
                 return -EINVAL;
-        json_array_foreach(v, i, e)
-        {
+        json_array_foreach (v, i, e) {
                 if (!json_is_string(e))
                         return -EINVAL;
                 if ((r = strv_push(ret, json_string_value(e))) < 0)
@@ -154,9 +153,17 @@ int config_parse_size(const char *s, unsigned long long *ret)
                 const char *suffix;
                 unsigned long long mult;
         } units[] = {
-                {"", 1},          {"b", 1},          {"k", 1ULL << 10},  {"kb", 1ULL << 10},
-                {"kib", 1ULL << 10}, {"m", 1ULL << 20}, {"mb", 1ULL << 20}, {"mib", 1ULL << 20},
-                {"g", 1ULL << 30}, {"gb", 1ULL << 30}, {"gib", 1ULL << 30},
+                { "", 1 },
+                { "b", 1 },
+                { "k", 1ULL << 10 },
+                { "kb", 1ULL << 10 },
+                { "kib", 1ULL << 10 },
+                { "m", 1ULL << 20 },
+                { "mb", 1ULL << 20 },
+                { "mib", 1ULL << 20 },
+                { "g", 1ULL << 30 },
+                { "gb", 1ULL << 30 },
+                { "gib", 1ULL << 30 },
         };
         unsigned long long v = 0;
         const char *p = s;

@@ -14,8 +14,8 @@
 #define CONFIG_MAX_SIZE (4 * MiB)
 
 typedef struct config {
-        json_t *root;   /* always an object (empty when no file was read) */
-        char *path;     /* file read, or NULL */
+        json_t *root; /* always an object (empty when no file was read) */
+        char *path;   /* file read, or NULL */
 } config_t;
 
 /* Load PATH. When the file does not exist and MUST_EXIST is false, an empty

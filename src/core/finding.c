@@ -10,9 +10,12 @@
 #include "core/jsonx.h"
 
 static const char *const category_names[CAT__MAX] = {
-        [CAT_VULNERABILITY] = "vulnerability", [CAT_BASELINE] = "baseline",
-        [CAT_WEAK_PASSWORD] = "weak_password", [CAT_EXPOSURE] = "exposure",
-        [CAT_SECRET] = "secret",               [CAT_MALWARE] = "malware",
+        [CAT_VULNERABILITY] = "vulnerability",
+        [CAT_BASELINE] = "baseline",
+        [CAT_WEAK_PASSWORD] = "weak_password",
+        [CAT_EXPOSURE] = "exposure",
+        [CAT_SECRET] = "secret",
+        [CAT_MALWARE] = "malware",
 };
 
 const char *finding_category_name(finding_category_t cat)
@@ -144,8 +147,7 @@ static int array_add_unique(json_t *arr, const char *s)
         size_t i;
         json_t *v;
 
-        json_array_foreach(arr, i, v)
-        {
+        json_array_foreach (arr, i, v) {
                 if (strcmp(json_string_value(v), s) == 0)
                         return 0;
         }

@@ -32,17 +32,17 @@ typedef enum finding_category {
 #define FINDING_ID_HEX 32
 
 typedef struct finding {
-        char id[FINDING_ID_HEX + 1];    /* set by finding_new, never changes */
+        char id[FINDING_ID_HEX + 1]; /* set by finding_new, never changes */
         finding_category_t category;
         finding_level_t level;
-        char *check;           /* what was checked, e.g. "CVE-2024-3094" or "ssh.root-login" */
-        char *object;          /* what it is about, e.g. "xz-utils" or "/etc/ssh/sshd_config" */
-        char *title;           /* one line for people */
-        char *detail;          /* may be NULL */
-        char *remediation;     /* the exact command or change that fixes it; may be NULL */
-        json_t *evidence;      /* object; string or integer values */
-        json_t *references;    /* array of strings (URLs, advisory ids) */
-        json_t *tags;          /* array of strings */
+        char *check;        /* what was checked, e.g. "CVE-2024-3094" or "ssh.root-login" */
+        char *object;       /* what it is about, e.g. "xz-utils" or "/etc/ssh/sshd_config" */
+        char *title;        /* one line for people */
+        char *detail;       /* may be NULL */
+        char *remediation;  /* the exact command or change that fixes it; may be NULL */
+        json_t *evidence;   /* object; string or integer values */
+        json_t *references; /* array of strings (URLs, advisory ids) */
+        json_t *tags;       /* array of strings */
 } finding_t;
 
 /* Create a finding; CHECK and OBJECT together with CATEGORY give its id.

@@ -44,7 +44,7 @@ static size_t utf8_valid_len(const unsigned char *s, size_t n)
 json_t *jsonx_string_lossy_n(const char *str, size_t n)
 {
         const unsigned char *s = (const unsigned char *)str;
-        _cleanup_buf_ buf_t b = {0};
+        _cleanup_buf_ buf_t b = { 0 };
         json_t *j;
         size_t i = 0;
 

@@ -6,14 +6,14 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#define _cleanup_(f)     __attribute__((cleanup(f)))
-#define _unused_         __attribute__((unused))
-#define _printf_(a, b)   __attribute__((format(printf, a, b)))
-#define _warn_unused_    __attribute__((warn_unused_result))
-#define ELEMENTSOF(x)    (sizeof(x) / sizeof((x)[0]))
-#define STRLEN(s)        (sizeof(s) - 1)
-#define MIN(a, b)        ((a) < (b) ? (a) : (b))
-#define MAX(a, b)        ((a) > (b) ? (a) : (b))
+#define _cleanup_(f)   __attribute__((cleanup(f)))
+#define _unused_       __attribute__((unused))
+#define _printf_(a, b) __attribute__((format(printf, a, b)))
+#define _warn_unused_  __attribute__((warn_unused_result))
+#define ELEMENTSOF(x)  (sizeof(x) / sizeof((x)[0]))
+#define STRLEN(s)      (sizeof(s) - 1)
+#define MIN(a, b)      ((a) < (b) ? (a) : (b))
+#define MAX(a, b)      ((a) > (b) ? (a) : (b))
 
 /* Return the value of a pointer variable and set the variable to NULL, so a
  * cleanup attribute on it no longer frees what was handed over. */

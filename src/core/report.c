@@ -101,8 +101,10 @@ static void merge_into(finding_t *dst, const finding_t *src)
 
         if (src->level > dst->level)
                 dst->level = src->level;
-        json_array_foreach(src->references, i, v) finding_add_reference(dst, json_string_value(v));
-        json_array_foreach(src->tags, i, v) finding_add_tag(dst, json_string_value(v));
+        json_array_foreach (src->references, i, v)
+                finding_add_reference(dst, json_string_value(v));
+        json_array_foreach (src->tags, i, v)
+                finding_add_tag(dst, json_string_value(v));
         json_object_update_missing(dst->evidence, src->evidence);
 }
 
@@ -206,7 +208,7 @@ int report_note(report_t *r, report_note_kind_t kind, const char *source, const 
                 r->notes = v;
                 r->cap_notes = cap;
         }
-        r->notes[r->n_notes++] = (report_note_t){kind, src, msg};
+        r->notes[r->n_notes++] = (report_note_t){ kind, src, msg };
 out:
         pthread_mutex_unlock(&r->lock);
         return ret;

@@ -25,13 +25,13 @@ typedef enum report_note_kind {
 
 typedef struct report_note {
         report_note_kind_t kind;
-        char *source;  /* scanner or input, e.g. "vulnerability" or "/var/lib/dpkg/status:12" */
+        char *source; /* scanner or input, e.g. "vulnerability" or "/var/lib/dpkg/status:12" */
         char *message;
 } report_note_t;
 
 typedef struct report {
         char *host;
-        char *root;             /* scanned root, "/" for the running host */
+        char *root; /* scanned root, "/" for the running host */
         int64_t started_us;
         int64_t finished_us;
         finding_t **findings;
@@ -40,8 +40,8 @@ typedef struct report {
         size_t n_alerts, cap_alerts;
         report_note_t *notes;
         size_t n_notes, cap_notes;
-        json_t *stats;          /* { scanner: { counter: n, ... }, ... } */
-        json_t *os;             /* identity of the scanned system, or NULL */
+        json_t *stats; /* { scanner: { counter: n, ... }, ... } */
+        json_t *os;    /* identity of the scanned system, or NULL */
         /* Open-addressing index from finding id to position in findings[];
          * slots hold position + 1, 0 is empty. Size is a power of two. */
         size_t *index;
@@ -79,8 +79,8 @@ size_t report_count_notes(const report_t *r, report_note_kind_t kind);
 
 /* Writers. Each returns 0 or a negative errno (-EIO when the stream failed). */
 typedef struct report_text_opts {
-        bool color;      /* ANSI colour; set only when the output is a terminal */
-        bool verbose;    /* also list informational notes and statistics */
+        bool color;   /* ANSI colour; set only when the output is a terminal */
+        bool verbose; /* also list informational notes and statistics */
 } report_text_opts_t;
 int report_write_text(const report_t *r, FILE *out, const report_text_opts_t *opts);
 /* {"host":…, "score":N, "band":…, "findings":[…], "alerts":[…], …} */

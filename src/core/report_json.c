@@ -8,7 +8,7 @@
 
 static json_t *notes_to_json(const report_t *r)
 {
-        static const char *const kinds[] = {"info", "warning", "error"};
+        static const char *const kinds[] = { "info", "warning", "error" };
         json_t *arr = json_array();
 
         for (size_t i = 0; arr && i < r->n_notes; i++) {

@@ -34,11 +34,13 @@ static json_t *make_rule(const finding_t *f)
         if (!rule)
                 return NULL;
         if (jsonx_set_str(rule, "id", f->check) < 0 ||
-            json_object_set_new(rule, "shortDescription", text_obj(f->title ? f->title : f->check)) < 0 ||
+            json_object_set_new(rule, "shortDescription",
+                                text_obj(f->title ? f->title : f->check)) < 0 ||
             json_object_set_new(rule, "help", text_obj(f->remediation ? f->remediation : "")) < 0 ||
             json_object_set_new(rule, "properties",
                                 json_pack("{s:s, s:O}", "category",
-                                          finding_category_name(f->category), "tags", f->tags)) < 0) {
+                                          finding_category_name(f->category), "tags", f->tags)) <
+                    0) {
                 json_decref(rule);
                 return NULL;
         }
@@ -74,7 +76,8 @@ static json_t *make_location(const finding_t *f)
 
 int report_write_sarif(const report_t *r, FILE *out)
 {
-        json_t *doc = NULL, *rules = json_array(), *results = json_array(), *rule_index = json_object();
+        json_t *doc = NULL, *rules = json_array(), *results = json_array(),
+               *rule_index = json_object();
         int ret = -ENOMEM;
 
         if (!rules || !results || !rule_index)
@@ -91,7 +94,8 @@ int report_write_sarif(const report_t *r, FILE *out)
                             json_object_set_new_nocheck(rule_index, f->check, idx) < 0)
                                 goto out;
                 }
-                text = f->detail ? str_printf("%s — %s", f->title ? f->title : f->check, f->detail) : NULL;
+                text = f->detail ? str_printf("%s — %s", f->title ? f->title : f->check, f->detail)
+                                 : NULL;
                 msg = text_obj(text ? text : f->title ? f->title : f->check);
                 free(text);
                 res = json_object();

@@ -83,8 +83,7 @@ static void put_evidence(const struct tw *w, json_t *ev)
                 return;
         fputs("      ", w->out);
         paint(w, C_DIM);
-        json_object_foreach(ev, key, v)
-        {
+        json_object_foreach (ev, key, v) {
                 if (!first)
                         fputs("  ", w->out);
                 first = false;
@@ -146,7 +145,8 @@ static void put_finding(const struct tw *w, const finding_t *f)
                 for (size_t i = 0; i < shown; i++) {
                         if (i)
                                 fputs(", ", w->out);
-                        text_put_escaped(w->out, json_string_value(json_array_get(f->references, i)));
+                        text_put_escaped(w->out,
+                                         json_string_value(json_array_get(f->references, i)));
                 }
                 if (nref > shown)
                         fprintf(w->out, " (+%zu more)", nref - shown);
@@ -178,7 +178,7 @@ static void put_alert(const struct tw *w, const alert_t *a)
 
 int report_write_text(const report_t *r, FILE *out, const report_text_opts_t *opts)
 {
-        struct tw w = {out, opts && opts->color};
+        struct tw w = { out, opts && opts->color };
         score_input_t in;
         int score;
         score_band_t band;
@@ -222,7 +222,10 @@ int report_write_text(const report_t *r, FILE *out, const report_text_opts_t *op
                 fputc('\n', out);
                 paint(&w, finding_color((finding_level_t)l));
                 paint(&w, C_BOLD);
-                fprintf(out, "%s risks (%u)", l == FINDING_HIGH ? "High" : l == FINDING_MEDIUM ? "Medium" : "Low",
+                fprintf(out, "%s risks (%u)",
+                        l == FINDING_HIGH     ? "High"
+                        : l == FINDING_MEDIUM ? "Medium"
+                                              : "Low",
                         in.findings[l]);
                 paint(&w, C_RESET);
                 fputc('\n', out);
@@ -282,15 +285,13 @@ int report_write_text(const report_t *r, FILE *out, const report_text_opts_t *op
                 const char *scanner;
                 json_t *counters;
                 fputs("\nStatistics\n", out);
-                json_object_foreach(r->stats, scanner, counters)
-                {
+                json_object_foreach (r->stats, scanner, counters) {
                         const char *k;
                         json_t *v;
                         fputs("  ", out);
                         text_put_escaped(out, scanner);
                         fputc(':', out);
-                        json_object_foreach(counters, k, v)
-                        {
+                        json_object_foreach (counters, k, v) {
                                 fputc(' ', out);
                                 text_put_escaped(out, k);
                                 fputc('=', out);

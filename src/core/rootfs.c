@@ -72,8 +72,7 @@ int rootfs_openat(const rootfs_t *r, const char *path, int flags)
                 path = ".";
         /* On the host the root is "/" itself, so plain resolution is the same
          * thing; only refuse magic links. */
-        return do_openat2(r->fd, path, flags,
-                          RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+        return do_openat2(r->fd, path, flags, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
 }
 
 int rootfs_openat_dir(const rootfs_t *r, int dirfd, const char *path, int flags)
@@ -106,6 +105,8 @@ int rootfs_read_fd(int fd, size_t max, char **ret, size_t *ret_len)
 
         if (fstat(fd, &st) < 0)
                 return -errno;
+        if (S_ISDIR(st.st_mode))
+                return -EISDIR;
         if (!S_ISREG(st.st_mode))
                 return -EINVAL;
         if ((unsigned long long)st.st_size > max)
@@ -154,8 +155,7 @@ int rootfs_read_fd(int fd, size_t max, char **ret, size_t *ret_len)
         return 0;
 }
 
-int rootfs_read_file(const rootfs_t *r, const char *path, size_t max, char **ret,
-                     size_t *ret_len)
+int rootfs_read_file(const rootfs_t *r, const char *path, size_t max, char **ret, size_t *ret_len)
 {
         int fd = rootfs_openat(r, path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
         int rc;

@@ -11,9 +11,9 @@
 #include "core/macro.h"
 
 typedef struct rootfs {
-        int fd;         /* O_PATH descriptor of the root directory */
-        char *path;     /* as given, without trailing slashes ("/" for the host) */
-        bool is_host;   /* the root is "/" */
+        int fd;       /* O_PATH descriptor of the root directory */
+        char *path;   /* as given, without trailing slashes ("/" for the host) */
+        bool is_host; /* the root is "/" */
 } rootfs_t;
 
 /* Open the root at PATH. Returns 0, or -ENOTDIR/-ENOENT/-EACCES/-ENOMEM. */
@@ -39,11 +39,10 @@ int rootfs_openat_dir(const rootfs_t *r, int dirfd, const char *path, int flags)
 int rootfs_stat(const rootfs_t *r, const char *path, bool follow, struct stat *ret);
 
 /* Read the whole regular file at PATH inside the root. A file bigger than
- * MAX bytes gives -EFBIG; anything but a regular file gives -EINVAL (so a
- * FIFO never blocks a scan). On success *RET is a NUL-terminated buffer
- * (caller frees) and *RET_LEN its length without the terminator. */
-int rootfs_read_file(const rootfs_t *r, const char *path, size_t max, char **ret,
-                     size_t *ret_len);
+ * MAX bytes gives -EFBIG; a directory -EISDIR; anything else that is not a
+ * regular file gives -EINVAL (so a FIFO never blocks a scan). On success *RET is a NUL-terminated
+ * buffer (caller frees) and *RET_LEN its length without the terminator. */
+int rootfs_read_file(const rootfs_t *r, const char *path, size_t max, char **ret, size_t *ret_len);
 
 /* Read a regular file from an open descriptor, same rules as above. */
 int rootfs_read_fd(int fd, size_t max, char **ret, size_t *ret_len);

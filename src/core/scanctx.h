@@ -10,11 +10,11 @@
 #include "core/text.h"
 
 typedef struct scan_ctx {
-        const rootfs_t *root;    /* the scanned filesystem */
-        const config_t *config;  /* never NULL (empty when no file) */
-        const char *state_dir;   /* vigil's state directory (feeds, baselines) */
-        report_t *report;        /* results go here */
-        progress_t *progress;    /* may be NULL */
-        const strv_t *paths;     /* PATH arguments limiting file-content scanners; may be empty */
-        unsigned threads;        /* worker threads a scanner may use (>= 1) */
+        const rootfs_t *root;   /* the scanned filesystem */
+        const config_t *config; /* never NULL (empty when no file) */
+        const char *state_dir;  /* vigil's state directory (feeds, baselines) */
+        report_t *report;       /* results go here */
+        progress_t *progress;   /* may be NULL */
+        const strv_t *paths;    /* PATH arguments limiting file-content scanners; may be empty */
+        unsigned threads;       /* worker threads a scanner may use (>= 1) */
 } scan_ctx_t;

@@ -9,15 +9,15 @@ struct deduction {
 };
 
 static const struct deduction finding_deduction[4] = {
-        [FINDING_HIGH] = {10, 50},
-        [FINDING_MEDIUM] = {3, 30},
-        [FINDING_LOW] = {1, 15},
+        [FINDING_HIGH] = { 10, 50 },
+        [FINDING_MEDIUM] = { 3, 30 },
+        [FINDING_LOW] = { 1, 15 },
 };
 
 static const struct deduction alert_deduction[4] = {
-        [ALERT_URGENT] = {20, 60},
-        [ALERT_SUSPICIOUS] = {5, 25},
-        [ALERT_REMINDER] = {1, 5},
+        [ALERT_URGENT] = { 20, 60 },
+        [ALERT_SUSPICIOUS] = { 5, 25 },
+        [ALERT_REMINDER] = { 1, 5 },
 };
 
 static unsigned deduct(const struct deduction *d, unsigned count)

@@ -54,9 +54,10 @@ int store_open(const char *path, bool create, const char *const *migrations, uns
                 return -EIO;
         }
         sqlite3_busy_timeout(db, 10000);
-        if (store_exec(db,
-                       "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
-                       &err) < 0 ||
+        if (store_exec(
+                    db,
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+                    &err) < 0 ||
             get_version(db, &version) < 0) {
                 *ret_error = str_printf("%s: %s", path, err ? err : sqlite3_errmsg(db));
                 free(err);
@@ -64,8 +65,9 @@ int store_open(const char *path, bool create, const char *const *migrations, uns
                 return -EIO;
         }
         if (version > (int)n) {
-                *ret_error = str_printf("%s: written by a newer vigil (schema %d, this one knows %u)",
-                                        path, version, n);
+                *ret_error =
+                        str_printf("%s: written by a newer vigil (schema %d, this one knows %u)",
+                                   path, version, n);
                 sqlite3_close(db);
                 return -EPROTO;
         }

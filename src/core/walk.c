@@ -26,7 +26,7 @@ struct walker {
 
 static bool is_pseudo(const char *path)
 {
-        static const char *const skip[] = {"/proc", "/sys", "/dev", "/run"};
+        static const char *const skip[] = { "/proc", "/sys", "/dev", "/run" };
         for (size_t i = 0; i < ELEMENTSOF(skip); i++)
                 if (strcmp(path, skip[i]) == 0)
                         return true;
@@ -86,7 +86,7 @@ static int walk_dir(struct walker *w, int dfd, unsigned depth)
                         continue;
                 }
                 w->stats->entries++;
-                e = (walk_entry_t){dirfd(d), de->d_name, w->path.data, &st, depth};
+                e = (walk_entry_t){ dirfd(d), de->d_name, w->path.data, &st, depth };
                 r = w->fn(&e, w->userdata);
                 if (r < 0 || r == WALK_STOP) {
                         ret = r;
@@ -116,7 +116,8 @@ static int walk_dir(struct walker *w, int dfd, unsigned depth)
                         }
                         /* The directory may have been swapped for another
                          * after the stat; only descend into what was seen. */
-                        if (fstat(cfd, &cst) < 0 || cst.st_ino != st.st_ino || cst.st_dev != st.st_dev) {
+                        if (fstat(cfd, &cst) < 0 || cst.st_ino != st.st_ino ||
+                            cst.st_dev != st.st_dev) {
                                 close(cfd);
                                 report_error(w, w->path.data, -ESTALE);
                                 continue;
@@ -139,8 +140,8 @@ static int walk_dir(struct walker *w, int dfd, unsigned depth)
 int walk_tree(const rootfs_t *r, const char *start, const walk_opts_t *opts, walk_fn fn,
               void *userdata, walk_stats_t *stats)
 {
-        walk_opts_t defaults = {0};
-        walk_stats_t local = {0};
+        walk_opts_t defaults = { 0 };
+        walk_stats_t local = { 0 };
         struct walker w;
         struct stat st;
         int dfd, ret;
@@ -158,7 +159,7 @@ int walk_tree(const rootfs_t *r, const char *start, const walk_opts_t *opts, wal
                 close(dfd);
                 return ret;
         }
-        w = (struct walker){r, opts, fn, userdata, stats, st.st_dev, {0}};
+        w = (struct walker){ r, opts, fn, userdata, stats, st.st_dev, { 0 } };
         buf_init(&w.path, WALK_PATH_MAX);
         while (*start == '/')
                 start++;

@@ -13,16 +13,16 @@
 
 enum {
         WALK_CONTINUE = 0,
-        WALK_SKIP = 1,  /* returned for a directory: do not descend into it */
-        WALK_STOP = 2,  /* end the walk early without an error */
+        WALK_SKIP = 1, /* returned for a directory: do not descend into it */
+        WALK_STOP = 2, /* end the walk early without an error */
 };
 
 typedef struct walk_entry {
-        int dirfd;            /* descriptor of the directory holding the entry */
-        const char *name;     /* name inside dirfd */
-        const char *path;     /* path inside the root, starting with "/" */
+        int dirfd;             /* descriptor of the directory holding the entry */
+        const char *name;      /* name inside dirfd */
+        const char *path;      /* path inside the root, starting with "/" */
         const struct stat *st; /* lstat() of the entry */
-        unsigned depth;       /* 0 for entries of the start directory */
+        unsigned depth;        /* 0 for entries of the start directory */
 } walk_entry_t;
 
 /* Called for every entry (files, directories before their content,
@@ -35,10 +35,10 @@ typedef int (*walk_fn)(const walk_entry_t *e, void *userdata);
 typedef void (*walk_error_fn)(const char *path, int err, void *userdata);
 
 typedef struct walk_opts {
-        unsigned max_depth;      /* 0 means unlimited */
-        bool one_filesystem;     /* do not cross into other mounts */
-        bool skip_pseudo;        /* skip /proc, /sys, /dev and /run (on the host root) */
-        size_t max_entries;      /* stop after this many entries (0 = unlimited) */
+        unsigned max_depth;  /* 0 means unlimited */
+        bool one_filesystem; /* do not cross into other mounts */
+        bool skip_pseudo;    /* skip /proc, /sys, /dev and /run (on the host root) */
+        size_t max_entries;  /* stop after this many entries (0 = unlimited) */
         walk_error_fn on_error;
 } walk_opts_t;
 
@@ -46,7 +46,7 @@ typedef struct walk_stats {
         size_t entries;
         size_t dirs;
         size_t errors;
-        bool truncated;          /* max_entries was reached */
+        bool truncated; /* max_entries was reached */
 } walk_stats_t;
 
 /* Walk the tree at START (a path inside the root). START itself is not

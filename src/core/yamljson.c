@@ -1,10 +1,10 @@
 #include "core/yamljson.h"
 
 #include <errno.h>
-#include <stdint.h>
-#include <stdlib.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
 
@@ -50,7 +50,8 @@ static json_t *scalar_value(const yaml_event_t *ev)
                         return json_true();
                 if (strcmp(v, "false") == 0 || strcmp(v, "no") == 0)
                         return json_false();
-                if (str_to_u64(v[0] == '-' ? v + 1 : v, &u) == 0 && u <= (unsigned long long)INT64_MAX)
+                if (str_to_u64(v[0] == '-' ? v + 1 : v, &u) == 0 &&
+                    u <= (unsigned long long)INT64_MAX)
                         return json_integer(v[0] == '-' ? -(json_int_t)u : (json_int_t)u);
         }
         return jsonx_string_lossy_n(v, n);
@@ -196,7 +197,7 @@ static int parse_node(struct parser *ps, yaml_event_t *ev, json_t **ret)
 int yamljson_parse(const char *data, size_t n, json_t **ret, yamljson_error_t *err)
 {
         yamljson_error_t dummy;
-        struct parser ps = {.err = err ? err : &dummy};
+        struct parser ps = { .err = err ? err : &dummy };
         json_t *doc = NULL;
         bool seen_doc = false;
         int r = 0;

@@ -11,8 +11,8 @@
 
 /* Where a parse failed, for an error message "FILE:LINE:COLUMN: MESSAGE". */
 typedef struct yamljson_error {
-        unsigned long line;    /* 1-based, 0 when unknown */
-        unsigned long column;  /* 1-based, 0 when unknown */
+        unsigned long line;   /* 1-based, 0 when unknown */
+        unsigned long column; /* 1-based, 0 when unknown */
         char message[256];
 } yamljson_error_t;
 

@@ -5,8 +5,9 @@
 #include <string.h>
 
 static const char *const kind_names[PKG_KIND__MAX] = {
-        [PKG_DPKG] = "dpkg", [PKG_RPM] = "rpm",   [PKG_APK] = "apk",          [PKG_MAVEN] = "maven",
-        [PKG_NPM] = "npm",   [PKG_PYPI] = "pypi", [PKG_COMPOSER] = "composer",
+        [PKG_DPKG] = "dpkg",         [PKG_RPM] = "rpm", [PKG_APK] = "apk",
+        [PKG_MAVEN] = "maven",       [PKG_NPM] = "npm", [PKG_PYPI] = "pypi",
+        [PKG_COMPOSER] = "composer",
 };
 
 const char *pkg_kind_name(pkg_kind_t kind)
@@ -38,7 +39,7 @@ int pkg_list_add(pkg_list_t *l, pkg_kind_t kind, const char *name, const char *s
                  const char *version, const char *source_version, const char *arch,
                  const char *location, const char *manifest)
 {
-        pkg_t p = {.kind = kind};
+        pkg_t p = { .kind = kind };
 
         if (l->n == l->cap) {
                 size_t cap = l->cap ? l->cap * 2 : 256;

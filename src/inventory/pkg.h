@@ -33,7 +33,7 @@ typedef struct pkg {
         /* dpkg only: the source version when "Source: name (version)" gives
          * one that differs from VERSION; else NULL. */
         char *source_version;
-        char *arch;      /* may be NULL */
+        char *arch; /* may be NULL */
         /* Where the package was found, as a user would look for it: the
          * database file, or the manifest/jar path ("a.war!/WEB-INF/lib/b.jar"). */
         char *location;

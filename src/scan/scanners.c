@@ -3,7 +3,7 @@
 #include <string.h>
 
 static const scanner_t all_scanners[] = {
-        {NULL, NULL, NULL},
+        { NULL, NULL, NULL },
 };
 
 const scanner_t *scanners_all(size_t *ret_n)

@@ -10,7 +10,7 @@
 
 static void test_clean_host_scores_100(void **state)
 {
-        score_input_t in = {0};
+        score_input_t in = { 0 };
         (void)state;
         assert_int_equal(score_compute(&in), 100);
         assert_int_equal(score_band(100), SCORE_SECURE);
@@ -18,7 +18,7 @@ static void test_clean_host_scores_100(void **state)
 
 static void test_one_high_caps_at_80(void **state)
 {
-        score_input_t in = {0};
+        score_input_t in = { 0 };
         (void)state;
         in.findings[FINDING_HIGH] = 1;
         assert_int_equal(score_compute(&in), 80);
@@ -27,7 +27,7 @@ static void test_one_high_caps_at_80(void **state)
 
 static void test_baseline_caps_at_90(void **state)
 {
-        score_input_t in = {0};
+        score_input_t in = { 0 };
         (void)state;
         in.findings[FINDING_LOW] = 1;
         in.baseline_failures = 1;
@@ -36,7 +36,7 @@ static void test_baseline_caps_at_90(void **state)
 
 static void test_urgent_caps_at_60(void **state)
 {
-        score_input_t in = {0};
+        score_input_t in = { 0 };
         (void)state;
         in.alerts[ALERT_URGENT] = 1;
         assert_int_equal(score_compute(&in), 60);
@@ -45,7 +45,7 @@ static void test_urgent_caps_at_60(void **state)
 
 static void test_deductions_are_capped_and_floored(void **state)
 {
-        score_input_t in = {0};
+        score_input_t in = { 0 };
         (void)state;
         in.findings[FINDING_LOW] = 1000;
         assert_int_equal(score_compute(&in), 85);
