@@ -73,7 +73,7 @@ alert_t *alert_new(alert_type_t type, const char *rule, const char *subject, ale
         return a;
 }
 
-static int set_vfmt(char **field, const char *fmt, va_list ap)
+_printf_(2, 0) static int set_vfmt(char **field, const char *fmt, va_list ap)
 {
         char *s;
 

@@ -91,7 +91,7 @@ finding_t *finding_new(finding_category_t category, const char *check, const cha
         return f;
 }
 
-static int set_vfmt(char **field, const char *fmt, va_list ap)
+_printf_(2, 0) static int set_vfmt(char **field, const char *fmt, va_list ap)
 {
         char *s;
 

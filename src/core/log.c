@@ -17,7 +17,7 @@ enum log_level log_get_level(void)
         return log_threshold;
 }
 
-static void log_emit(enum log_level level, const char *prefix, const char *fmt, va_list ap)
+_printf_(3, 0) static void log_emit(enum log_level level, const char *prefix, const char *fmt, va_list ap)
 {
         char msg[4096];
 

@@ -10,7 +10,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 found=0
 for exe in "$build"/tests/fuzz_*; do
-        [ -x "$exe" ] || continue
+        [ -f "$exe" ] && [ -x "$exe" ] || continue
         found=$((found + 1))
         name=$(basename "$exe" | sed 's/^fuzz_//')
         mkdir -p "$work/$name"
