@@ -31,6 +31,8 @@ static void scan_help(FILE *f)
               "Options:\n"
               "  --root DIR           scan a mounted image or chroot instead of /\n"
               "  --only LIST          comma-separated scanners to run (default: all)\n"
+              "  --tag TAG            only report findings tagged TAG (e.g. cis, gdpr,\n"
+              "                       mlps2.0-l3, or one item such as cis:5.2.10)\n"
               "  --format FORMAT      text (default), json or sarif\n"
               "  -o, --output FILE    write the report to FILE instead of standard output\n"
               "  --color WHEN         auto (default), always or never\n"
@@ -121,6 +123,7 @@ int cmd_scan(int argc, char **argv, cli_globals_t *g)
                 { "colour", required_argument, NULL, 'C' },
                 { "no-progress", no_argument, NULL, 'P' },
                 { "threads", required_argument, NULL, 'j' },
+                { "tag", required_argument, NULL, 'T' },
                 { "help", no_argument, NULL, 'h' },
                 { NULL, 0, NULL, 0 },
         };
@@ -131,7 +134,7 @@ int cmd_scan(int argc, char **argv, cli_globals_t *g)
         _cleanup_fclose_ FILE *outfile = NULL;
         enum output_format format = FORMAT_TEXT;
         enum color_mode color = COLOR_AUTO;
-        const char *root_path = "/", *output = NULL;
+        const char *root_path = "/", *output = NULL, *tag = NULL;
         bool show_progress = true;
         unsigned long long threads = 0;
         report_t *report = NULL;
@@ -178,6 +181,11 @@ int cmd_scan(int argc, char **argv, cli_globals_t *g)
                         else
                                 return cli_usage_error("scan",
                                                        "--color takes auto, always or never");
+                        break;
+                case 'T':
+                        if (!*optarg)
+                                return cli_usage_error("scan", "--tag needs a tag name");
+                        tag = optarg;
                         break;
                 case 'P':
                         show_progress = false;
@@ -261,6 +269,12 @@ int cmd_scan(int argc, char **argv, cli_globals_t *g)
         }
         progress_free(progress);
         report->finished_us = timeutil_now_us();
+        if (tag) {
+                size_t removed = report_keep_tagged(report, tag);
+                report_note(report, REPORT_NOTE_INFO, "scan",
+                            "only findings tagged '%s' are shown (%zu others hidden)", tag,
+                            removed);
+        }
         report_sort(report);
 
         switch (format) {

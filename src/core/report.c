@@ -246,6 +246,38 @@ void report_set_os(report_t *r, json_t *os)
         pthread_mutex_unlock(&r->lock);
 }
 
+static bool finding_has_tag(const finding_t *f, const char *tag)
+{
+        size_t n = strlen(tag), i;
+        json_t *v;
+
+        json_array_foreach (f->tags, i, v) {
+                const char *t = json_string_value(v);
+                if (t && strncmp(t, tag, n) == 0 && (t[n] == 0 || t[n] == ':'))
+                        return true;
+        }
+        return false;
+}
+
+size_t report_keep_tagged(report_t *r, const char *tag)
+{
+        size_t kept = 0, removed;
+
+        pthread_mutex_lock(&r->lock);
+        for (size_t i = 0; i < r->n_findings; i++) {
+                if (finding_has_tag(r->findings[i], tag))
+                        r->findings[kept++] = r->findings[i];
+                else
+                        finding_free(r->findings[i]);
+        }
+        removed = r->n_findings - kept;
+        r->n_findings = kept;
+        if (r->index_size)
+                index_rebuild(r, r->index_size);
+        pthread_mutex_unlock(&r->lock);
+        return removed;
+}
+
 static int cmp_finding(const void *a, const void *b)
 {
         const finding_t *x = *(finding_t *const *)a, *y = *(finding_t *const *)b;

@@ -67,6 +67,11 @@ int report_count(report_t *r, const char *scanner, const char *name, long long d
 /* Set the OS identity object (taken over). */
 void report_set_os(report_t *r, json_t *os);
 
+/* Keep only findings that carry TAG: a tag equal to it, or one that starts
+ * with "TAG:" ("cis" keeps "cis:5.2.10"). Alerts are kept. Returns the
+ * number of findings removed. */
+size_t report_keep_tagged(report_t *r, const char *tag);
+
 /* Sort findings by level (high first), category, title; alerts by level then
  * time. Call once all scanners are done. */
 void report_sort(report_t *r);

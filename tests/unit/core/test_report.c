@@ -208,6 +208,31 @@ static void test_alerts_and_notes(void **state)
         report_free(r);
 }
 
+static void test_keep_tagged(void **state)
+{
+        report_t *r = report_new("h", "/");
+        finding_t *a = make(CAT_BASELINE, "p:1", "p", FINDING_LOW);
+        finding_t *b = make(CAT_BASELINE, "p:2", "p", FINDING_LOW);
+        finding_t *c = make(CAT_BASELINE, "p:3", "p", FINDING_LOW);
+        (void)state;
+
+        finding_add_tag(a, "cis:5.2.10");
+        finding_add_tag(b, "cisco");
+        finding_add_tag(c, "cis");
+        report_add_finding(r, a);
+        report_add_finding(r, b);
+        report_add_finding(r, c);
+        assert_int_equal(report_keep_tagged(r, "cis"), 1);
+        assert_int_equal(r->n_findings, 2);
+        assert_int_equal(report_keep_tagged(r, "cis:5.2.10"), 1);
+        assert_string_equal(r->findings[0]->check, "p:1");
+        /* The id index still finds what is left. */
+        report_add_finding(r, make(CAT_BASELINE, "p:1", "p", FINDING_HIGH));
+        assert_int_equal(r->n_findings, 1);
+        assert_int_equal(r->findings[0]->level, FINDING_HIGH);
+        report_free(r);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -218,6 +243,7 @@ int main(void)
                 cmocka_unit_test(test_text_escapes_and_colors),
                 cmocka_unit_test(test_sarif_locations),
                 cmocka_unit_test(test_alerts_and_notes),
+                cmocka_unit_test(test_keep_tagged),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
