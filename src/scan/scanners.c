@@ -2,7 +2,11 @@
 
 #include <string.h>
 
+#include "scan/exposure/exposure.h"
+
 static const scanner_t all_scanners[] = {
+        { "exposure", "listening services reachable without authentication or restriction",
+          exposure_scan },
         { NULL, NULL, NULL },
 };
 
