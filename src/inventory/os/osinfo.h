@@ -17,11 +17,15 @@ typedef struct osinfo {
 
 /* Read the OS identity of ROOT. Returns 0, -ENOENT when neither file exists,
  * -EINVAL for a file that is not os-release (message in *RET_ERROR naming
- * file and line; caller frees), -ENOMEM. */
+ * file and line; caller frees), -ENOMEM, or another negative errno when the
+ * file cannot be read (message in *RET_ERROR too). RET_ERROR may be NULL.
+ * Only a missing etc/os-release leads to usr/lib/os-release. Cap: 64 KiB. */
 int osinfo_read(const rootfs_t *root, osinfo_t *ret, char **ret_error);
 /* Parse N bytes of os-release text (shell-style KEY=value lines, quoting and
  * backslash escapes as in os-release(5)). Unknown keys are ignored; lines
- * that are not assignments are an error naming the line in *RET_ERROR. */
+ * that are not assignments are an error naming the line in *RET_ERROR
+ * ("line N: what"; -EINVAL). Values must be UTF-8 without control
+ * characters. RET is written only on success; free it with osinfo_clear. */
 int osinfo_parse(const char *data, size_t n, osinfo_t *ret, char **ret_error);
 void osinfo_clear(osinfo_t *os);
 

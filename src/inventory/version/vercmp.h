@@ -23,7 +23,11 @@ typedef enum version_scheme {
 
 /* Compare A and B in SCHEME: negative when A sorts before B, 0 when they are
  * equal in that ecosystem (e.g. "1.0" and "1.0.0" in Maven), positive when A
- * sorts after B. */
+ * sorts after B. The vercmp_* functions return exactly -1, 0 or 1. NULL is
+ * taken as the empty string; a SCHEME outside the enum compares bytewise.
+ * Every scheme is a total preorder except Maven, whose ComparableVersion is
+ * itself not transitive for a few odd strings (docs/versions.md); vigil
+ * follows Maven there rather than invent an order Maven does not have. */
 int vercmp(version_scheme_t scheme, const char *a, const char *b);
 
 int vercmp_dpkg(const char *a, const char *b);
@@ -34,16 +38,26 @@ int vercmp_semver(const char *a, const char *b);
 int vercmp_pep440(const char *a, const char *b);
 int vercmp_composer(const char *a, const char *b);
 
-/* Is V a well-formed version in SCHEME? Returns 0, or -EINVAL and, when
- * RET_POS is not NULL, the byte offset of the first offending character. */
+/* Is V a well-formed version in SCHEME, one the ecosystem's own tool accepts
+ * without complaint? Returns 0, or -EINVAL and, when RET_POS is not NULL, the
+ * byte offset of the first offending character (the length of V when the
+ * problem is that something is missing at the end). A NULL V or a SCHEME
+ * outside the enum gives -EINVAL with offset 0. */
 int version_check(version_scheme_t scheme, const char *v, size_t *ret_pos);
 
-/* "dpkg", "rpm", "apk", "maven", "semver", "pep440", "composer". */
+/* "dpkg", "rpm", "apk", "maven", "semver", "pep440", "composer"; NULL for a
+ * value outside the enum. The string is static. */
 const char *version_scheme_name(version_scheme_t scheme);
+
+/* The scheme called NAME (one of the strings version_scheme_name returns).
+ * Returns 0 or -ENOENT. */
+int version_scheme_from_name(const char *name, version_scheme_t *ret);
 
 /* The scheme of an OSV ecosystem name ("Debian:12" -> dpkg, "Ubuntu:22.04:LTS"
  * -> dpkg, "Alpine:v3.19" -> apk, "Rocky Linux:9", "AlmaLinux:9",
  * "Red Hat:…", "openSUSE:…", "SUSE:…" -> rpm, "Maven" -> maven, "npm" ->
- * semver, "PyPI" -> pep440, "Packagist" -> composer). Returns 0 or -ENOENT
- * for an ecosystem vigil does not order. */
+ * semver, "PyPI" -> pep440, "Packagist" -> composer; also "Wolfi" and
+ * "Chainguard" -> apk, "Mageia" and "openEuler" -> rpm). Only the part before
+ * the first ':' counts and it must be spelled as OSV spells it. Returns 0 or
+ * -ENOENT for an ecosystem vigil does not order. */
 int version_scheme_for_ecosystem(const char *ecosystem, version_scheme_t *ret);
