@@ -7,9 +7,15 @@ SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 build_pkgs="meson ninja-build gcc pkg-config libjansson-dev libyaml-dev libpcre2-dev
   libsqlite3-dev libssl-dev libcurl4-openssl-dev librpm-dev libarchive-dev zlib1g-dev
-  libcrypt-dev"
+  libcrypt-dev libhyperscan-dev"
+# Tests: sanitizers and fuzzing, the oracles the version and inventory tests
+# compare against, and the real services the scanners are tested with.
 test_pkgs="libcmocka-dev clang libclang-rt-14-dev jq python3 python3-rpm rpm zip unzip
-  sqlite3 dpkg-dev"
+  sqlite3 dpkg-dev git
+  python3-packaging php-cli php-composer-semver maven default-jre-headless
+  openjdk-17-jdk-headless nodejs npm node-semver composer
+  redis-server mariadb-server mariadb-client nginx openssh-server openssh-client
+  memcached nftables iptables iproute2 openssl"
 pkgs=$build_pkgs
 [ "$what" = test ] && pkgs="$pkgs $test_pkgs"
 export DEBIAN_FRONTEND=noninteractive
