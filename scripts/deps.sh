@@ -13,11 +13,16 @@ build_pkgs="meson ninja-build gcc pkg-config libjansson-dev libyaml-dev libpcre2
 test_pkgs="libcmocka-dev clang libclang-rt-14-dev jq python3 python3-rpm rpm zip unzip
   sqlite3 dpkg-dev git
   python3-packaging php-cli php-composer-semver maven default-jre-headless
-  openjdk-17-jdk-headless nodejs npm node-semver composer
+  openjdk-17-jdk-headless node-semver composer
   redis-server mariadb-server mariadb-client nginx openssh-server openssh-client
   memcached nftables iptables iproute2 openssl"
 pkgs=$build_pkgs
 [ "$what" = test ] && pkgs="$pkgs $test_pkgs"
+# Node.js and npm from Debian, unless a Node.js with npm is already installed
+# (e.g. from NodeSource, whose nodejs package conflicts with Debian's npm).
+if [ "$what" = test ] && ! command -v npm >/dev/null 2>&1; then
+        pkgs="$pkgs nodejs npm"
+fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 # shellcheck disable=SC2086
