@@ -2,9 +2,14 @@
 
 #include <string.h>
 
+#include "scan/baseline/baseline.h"
 #include "scan/exposure/exposure.h"
 
 static const scanner_t all_scanners[] = {
+        { "baseline",
+          "configuration and compliance checks (SSH, passwords, audit, kernel, services, TLS "
+          "certificates)",
+          baseline_scan },
         { "exposure", "listening services reachable without authentication or restriction",
           exposure_scan },
         { NULL, NULL, NULL },
