@@ -55,21 +55,48 @@ static void kill_and_reap(pid_t pid)
 int cmdrun_capture(const char *const argv[], int timeout_ms, size_t max_out, char **ret_out,
                    size_t *ret_len, int *ret_status)
 {
+        cmdrun_opts_t o = { .timeout_ms = timeout_ms, .max_out = max_out };
+
+        if (!argv || !argv[0] || argv[0][0] != '/')
+                return -EINVAL;
+        return cmdrun_run(argv, &o, ret_out, ret_len, ret_status);
+}
+
+int cmdrun_run(const char *const argv[], const cmdrun_opts_t *opts, char **ret_out, size_t *ret_len,
+               int *ret_status)
+{
         /* A fixed environment: the tool's behaviour must not depend on the
          * caller's locale or PATH. */
         static char *const envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL };
-        _cleanup_buf_ buf_t out;
+        _cleanup_buf_ buf_t out = { 0 };
+        _cleanup_free_ char *resolved = NULL;
+        const char *prog;
         int pipefd[2], status, r = 0;
+        int timeout_ms = opts->timeout_ms;
+        bool merge = opts->merge_stderr;
         long long deadline;
         size_t len;
         pid_t pid;
         char *s;
 
-        buf_init(&out, max_out);
-        if (!argv || !argv[0] || argv[0][0] != '/')
+        buf_init(&out, opts->max_out);
+        if (!argv || !argv[0] || !argv[0][0])
                 return -EINVAL;
-        if (access(argv[0], X_OK) < 0)
-                return -ENOENT;
+        prog = argv[0];
+        if (prog[0] != '/') {
+                r = cmdrun_find_program(prog, &resolved);
+                if (r < 0)
+                        return r == -EINVAL ? -ENOENT : r;
+                prog = resolved;
+        }
+        {
+                struct stat st;
+                if (stat(prog, &st) < 0)
+                        return -ENOENT;
+                /* A directory passes access(X_OK) for root; only run files. */
+                if (!S_ISREG(st.st_mode) || access(prog, X_OK) < 0)
+                        return -EACCES;
+        }
         if (pipe2(pipefd, O_CLOEXEC) < 0)
                 return -errno;
 
@@ -90,9 +117,10 @@ int cmdrun_capture(const char *const argv[], int timeout_ms, size_t max_out, cha
                 sigprocmask(SIG_SETMASK, &all, NULL);
                 signal(SIGPIPE, SIG_DFL);
                 nul = open("/dev/null", O_RDWR | O_CLOEXEC);
-                if (nul < 0 || dup2(nul, 0) < 0 || dup2(pipefd[1], 1) < 0 || dup2(nul, 2) < 0)
+                if (nul < 0 || dup2(nul, 0) < 0 || dup2(pipefd[1], 1) < 0 ||
+                    dup2(merge ? pipefd[1] : nul, 2) < 0)
                         _exit(127);
-                execve(argv[0], (char *const *)argv, envp);
+                execve(prog, (char *const *)argv, envp);
                 _exit(127);
         }
         close(pipefd[1]);

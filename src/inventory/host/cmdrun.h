@@ -26,3 +26,14 @@ int cmdrun_find_program(const char *name, char **ret);
  * and reaped. */
 int cmdrun_capture(const char *const argv[], int timeout_ms, size_t max_out, char **ret_out,
                    size_t *ret_len, int *ret_status);
+
+typedef struct cmdrun_opts {
+        int timeout_ms;    /* bound on the whole run */
+        size_t max_out;    /* bytes of output kept; more is -E2BIG */
+        bool merge_stderr; /* capture standard error with standard output */
+} cmdrun_opts_t;
+
+/* Like cmdrun_capture, with OPTS; ARGV[0] may also be a bare program name,
+ * looked up with cmdrun_find_program. */
+int cmdrun_run(const char *const argv[], const cmdrun_opts_t *opts, char **ret_out, size_t *ret_len,
+               int *ret_status);
