@@ -7,7 +7,7 @@ SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 build_pkgs="meson ninja-build gcc pkg-config libjansson-dev libyaml-dev libpcre2-dev
   libsqlite3-dev libssl-dev libcurl4-openssl-dev librpm-dev libarchive-dev zlib1g-dev
-  libcrypt-dev libhyperscan-dev"
+  libcrypt-dev libhyperscan-dev libpcap-dev libmaxminddb-dev libsystemd-dev"
 # Tests: sanitizers and fuzzing, the oracles the version and inventory tests
 # compare against, and the real services the scanners are tested with.
 test_pkgs="libcmocka-dev clang libclang-rt-14-dev jq python3 python3-rpm rpm zip unzip
@@ -15,7 +15,7 @@ test_pkgs="libcmocka-dev clang libclang-rt-14-dev jq python3 python3-rpm rpm zip
   python3-packaging php-cli php-composer-semver maven default-jre-headless
   openjdk-17-jdk-headless node-semver composer
   redis-server mariadb-server mariadb-client nginx openssh-server openssh-client
-  memcached nftables iptables iproute2 openssl"
+  memcached nftables iptables iproute2 openssl nmap sshpass libmaxmind-db-writer-perl"
 pkgs=$build_pkgs
 [ "$what" = test ] && pkgs="$pkgs $test_pkgs"
 # Node.js and npm from Debian, unless a Node.js with npm is already installed
