@@ -20,6 +20,7 @@ struct command {
 static const struct command commands[] = {
         { "scan", cmd_scan, "run the posture scanners once and print the report" },
         { "feed", cmd_feed, "import, update and inspect vulnerability feeds" },
+        { "logscan", cmd_logscan, "read auth and service logs: login events and alerts" },
 };
 
 static void print_help(FILE *f)

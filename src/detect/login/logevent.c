@@ -11,7 +11,7 @@ static const char *const kind_names[LOGEVENT_KIND__MAX] = {
         [LOGEVENT_INVALID_USER] = "invalid_user",   [LOGEVENT_ROOT_REFUSED] = "root_refused",
         [LOGEVENT_NOT_ALLOWED] = "not_allowed",     [LOGEVENT_MAX_ATTEMPTS] = "max_attempts",
         [LOGEVENT_PREAUTH_CLOSE] = "preauth_close", [LOGEVENT_SESSION_OPEN] = "session_open",
-        [LOGEVENT_PRIV_FAILURE] = "priv_failure",
+        [LOGEVENT_PRIV_FAILURE] = "priv_failure",   [LOGEVENT_PAM_FAILURE] = "pam_failure",
 };
 
 const char *logevent_kind_name(logevent_kind_t kind)
@@ -62,6 +62,8 @@ json_t *logevent_to_json(const logevent_t *e)
                 r |= json_object_set_new(o, "pid", json_integer(e->pid));
         if (e->host[0])
                 r |= jsonx_set_str(o, "host", e->host);
+        if (e->invalid_user)
+                r |= json_object_set_new(o, "invalid_user", json_true());
         if (e->truncated)
                 r |= json_object_set_new(o, "truncated", json_true());
         if (r) {

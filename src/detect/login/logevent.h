@@ -31,6 +31,13 @@ typedef enum logevent_kind {
         LOGEVENT_PREAUTH_CLOSE, /* connection closed/reset during authentication */
         LOGEVENT_SESSION_OPEN,  /* su/sudo/login session opened for a user */
         LOGEVENT_PRIV_FAILURE,  /* su/sudo authentication failure */
+        /* A PAM module ("pam_unix(sshd:auth): authentication failure; …")
+         * reported a failed authentication. SERVICE is the PAM service. For
+         * sshd, su and login the program logs its own failure line too (an
+         * AUTH_FAILURE or PRIV_FAILURE), so counting both would count one
+         * attempt twice; for services that only fail through PAM in the
+         * system log (vsftpd, …) this is the only trace. */
+        LOGEVENT_PAM_FAILURE,
         LOGEVENT_KIND__MAX,
 } logevent_kind_t;
 
@@ -50,11 +57,12 @@ typedef struct logevent {
         pid_t pid;                    /* process that logged it, 0 when unknown */
         char host[LOGEVENT_HOST_MAX]; /* host name in the log line, "" when none */
         bool truncated;               /* a field was cut to its cap */
+        bool invalid_user; /* the log says the account does not exist ("… invalid user X …") */
 } logevent_t;
 
 /* "auth_failure", "auth_success", "invalid_user", "root_refused",
  * "not_allowed", "max_attempts", "preauth_close", "session_open",
- * "priv_failure". */
+ * "priv_failure", "pam_failure". */
 const char *logevent_kind_name(logevent_kind_t kind);
 
 /* The DESIGN.md JSON line object: {"kind":"event","file":…,"line":N,

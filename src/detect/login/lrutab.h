@@ -1,0 +1,66 @@
+/* A bounded hash table with least-recently-used eviction, for the login
+ * detectors' per-source, per-account and per-connection state. Keys are
+ * byte strings chosen by attackers (addresses, user names), so the table
+ * hashes them with SipHash-2-4 under a random key (nobody can aim many keys
+ * at one bucket), compares them in full (a collision never merges two
+ * sources), and never holds more than the capacity it was given: inserting
+ * into a full table drops the entry that was used least recently. Values
+ * are fixed-size blocks of VALUE_SIZE bytes, zeroed on insertion, owned by
+ * the table.
+ *
+ * Memory: one entry costs about 48 bytes plus the key plus the value,
+ * plus 8 bytes of bucket array per unit of capacity. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/macro.h"
+
+/* Keys longer than this are refused. */
+#define LRUTAB_KEY_MAX 512
+/* Largest capacity a table may be given. */
+#define LRUTAB_CAP_MAX (16u * 1024 * 1024)
+
+typedef struct lrutab lrutab_t;
+
+/* A table of at most CAP entries (1..LRUTAB_CAP_MAX) with values of
+ * VALUE_SIZE bytes (1..64 KiB). Returns 0, -EINVAL or -ENOMEM. Free with
+ * lrutab_free. */
+int lrutab_new(size_t cap, size_t value_size, lrutab_t **ret);
+void lrutab_free(lrutab_t *t);
+static inline void lrutab_freep(lrutab_t **t)
+{
+        lrutab_free(*t);
+}
+#define _cleanup_lrutab_ _cleanup_(lrutab_freep)
+
+/* The value stored under KEY (KLEN bytes), marked as the most recently
+ * used, or NULL when missing. Borrowed: valid until the entry is removed or
+ * evicted (any lrutab_get with CREATE may evict). */
+void *lrutab_get(lrutab_t *t, const void *key, size_t klen);
+
+/* Like lrutab_get, but insert a zeroed value when KEY is missing, evicting
+ * the least recently used entry when the table is full. *RET_CREATED (when
+ * not NULL) tells whether the value is new. Returns NULL when out of memory
+ * or when KLEN is 0 or over LRUTAB_KEY_MAX. */
+void *lrutab_put(lrutab_t *t, const void *key, size_t klen, bool *ret_created);
+
+/* Remove KEY; does nothing when missing. */
+void lrutab_remove(lrutab_t *t, const void *key, size_t klen);
+
+/* Entries held now, and entries dropped to make room since creation. */
+size_t lrutab_count(const lrutab_t *t);
+uint64_t lrutab_evictions(const lrutab_t *t);
+
+/* Called for each entry from the least to the most recently used. Return
+ * 0 to go on, 1 to remove the entry and go on, or a negative errno to stop
+ * (lrutab_foreach then returns it). The visit must not add entries. */
+typedef int (*lrutab_visit_fn)(const void *key, size_t klen, void *value, void *userdata);
+int lrutab_foreach(lrutab_t *t, lrutab_visit_fn fn, void *userdata);
+
+/* SipHash-2-4 of N bytes at P under the 16-byte key K. Exposed so that the
+ * detectors can keep short fingerprints of attacker-chosen strings (user
+ * names in a spraying window) that an attacker cannot make collide. */
+uint64_t lrutab_siphash(const uint8_t k[16], const void *p, size_t n);
