@@ -15,7 +15,8 @@ test_pkgs="libcmocka-dev clang libclang-rt-14-dev jq python3 python3-rpm rpm zip
   python3-packaging php-cli php-composer-semver maven default-jre-headless
   openjdk-17-jdk-headless node-semver composer
   redis-server mariadb-server mariadb-client nginx openssh-server openssh-client
-  memcached nftables iptables iproute2 openssl nmap sshpass libmaxmind-db-writer-perl"
+  memcached nftables iptables iproute2 openssl nmap sshpass libmaxmind-db-writer-perl
+  util-linux gzip tzdata systemd-journal-remote"
 pkgs=$build_pkgs
 [ "$what" = test ] && pkgs="$pkgs $test_pkgs"
 # Node.js and npm from Debian, unless a Node.js with npm is already installed
