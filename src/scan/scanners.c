@@ -4,8 +4,10 @@
 
 #include "scan/baseline/baseline.h"
 #include "scan/exposure/exposure.h"
+#include "scan/vuln/vuln.h"
 
 static const scanner_t all_scanners[] = {
+        { "vulnerability", "vulnerable OS packages and application components", vuln_scan },
         { "baseline",
           "configuration and compliance checks (SSH, passwords, audit, kernel, services, TLS "
           "certificates)",
