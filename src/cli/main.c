@@ -21,6 +21,7 @@ static const struct command commands[] = {
         { "scan", cmd_scan, "run the posture scanners once and print the report" },
         { "feed", cmd_feed, "import, update and inspect vulnerability feeds" },
         { "logscan", cmd_logscan, "read auth and service logs: login events and alerts" },
+        { "fim", cmd_fim, "file integrity: baseline, check and watch the critical files" },
 };
 
 static void print_help(FILE *f)
