@@ -7,7 +7,8 @@ SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 build_pkgs="meson ninja-build gcc pkg-config libjansson-dev libyaml-dev libpcre2-dev
   libsqlite3-dev libssl-dev libcurl4-openssl-dev librpm-dev libarchive-dev zlib1g-dev
-  libcrypt-dev libhyperscan-dev libpcap-dev libmaxminddb-dev libsystemd-dev"
+  libcrypt-dev libhyperscan-dev libpcap-dev libmaxminddb-dev libsystemd-dev
+  libyara-dev libuv1-dev libmicrohttpd-dev libpq-dev"
 # Tests: sanitizers and fuzzing, the oracles the version and inventory tests
 # compare against, and the real services the scanners are tested with.
 test_pkgs="libcmocka-dev clang libclang-rt-14-dev jq python3 python3-rpm rpm zip unzip
