@@ -17,7 +17,8 @@ test_pkgs="libcmocka-dev clang libclang-rt-14-dev jq python3 python3-rpm rpm zip
   openjdk-17-jdk-headless node-semver composer
   redis-server mariadb-server mariadb-client nginx openssh-server openssh-client
   memcached nftables iptables iproute2 openssl nmap sshpass libmaxmind-db-writer-perl
-  util-linux gzip tzdata systemd-journal-remote"
+  util-linux gzip tzdata systemd-journal-remote
+  postgresql vsftpd whois john curl socat"
 pkgs=$build_pkgs
 [ "$what" = test ] && pkgs="$pkgs $test_pkgs"
 # Node.js and npm from Debian, unless a Node.js with npm is already installed

@@ -5,6 +5,7 @@
 #include "scan/baseline/baseline.h"
 #include "scan/exposure/exposure.h"
 #include "scan/vuln/vuln.h"
+#include "scan/weakpass/weakpass.h"
 
 static const scanner_t all_scanners[] = {
         { "vulnerability", "vulnerable OS packages and application components", vuln_scan },
@@ -12,6 +13,7 @@ static const scanner_t all_scanners[] = {
           "configuration and compliance checks (SSH, passwords, audit, kernel, services, TLS "
           "certificates)",
           baseline_scan },
+        { "weak_password", "weak or default passwords of accounts and services", weakpass_scan },
         { "exposure", "listening services reachable without authentication or restriction",
           exposure_scan },
         { NULL, NULL, NULL },
