@@ -55,12 +55,13 @@ static void parse_error(const uint8_t *p, size_t n, unsigned *code, char *msg, s
 int mysqlauth_parse_handshake(const uint8_t *p, size_t n, mysqlauth_handshake_t *ret)
 {
         mysqlauth_handshake_t hs = { 0 };
-        const uint8_t *nul, *end = p + n;
+        const uint8_t *nul, *end;
         size_t part2;
         uint8_t data_len = 0;
 
-        if (n < 1)
+        if (!p || n < 1)
                 return -EPROTO;
+        end = p + n;
         hs.protocol = p[0];
         if (p[0] == 0xff) {
                 parse_error(p, n, &hs.error_code, hs.message, sizeof(hs.message));
