@@ -192,12 +192,13 @@ static int lenenc(const uint8_t **p, const uint8_t *end, uint64_t *ret)
 
 int mysqlauth_parse_row(const uint8_t *p, size_t n, char *out, size_t outlen)
 {
-        const uint8_t *end = p + n;
+        const uint8_t *end;
         uint64_t len;
         int r;
 
-        if (n == 0 || p[0] == 0xff || (p[0] == 0xfe && n < 9))
+        if (!p || n == 0 || p[0] == 0xff || (p[0] == 0xfe && n < 9))
                 return -EPROTO;
+        end = p + n;
         if ((r = lenenc(&p, end, &len)) < 0)
                 return r;
         if (len > (uint64_t)(end - p))
