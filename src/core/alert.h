@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "core/buf.h"
 #include "core/macro.h"
 
 typedef enum alert_level {
@@ -68,3 +69,15 @@ int alert_type_from_name(const char *name, alert_type_t *ret);
 
 /* The alert as a JSON object in the shape of DESIGN.md; new reference or NULL. */
 json_t *alert_to_json(const alert_t *a);
+
+/* Append A to B as one compact JSON object: byte for byte what
+ * json_dumps(alert_to_json(A), JSON_COMPACT) prints (same keys in the same
+ * order, same escapes, invalid UTF-8 in the text fields shown as U+FFFD),
+ * without building a jansson tree or escaping through jansson's callbacks;
+ * `vigil logscan --format jsonl` writes every alert through it. Evidence the
+ * fast path cannot promise to print like jansson (a string that is not valid
+ * UTF-8, a real number, nesting deeper than 32) is printed by jansson
+ * itself. Returns 0, -ENOMEM, -E2BIG when B's cap would be passed, or
+ * -EINVAL when jansson cannot print the alert either (no evidence object, a
+ * cycle); on error B is left as it was. */
+int alert_write_json(const alert_t *a, buf_t *b);

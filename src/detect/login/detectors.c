@@ -26,6 +26,7 @@
 #include "core/jsonx.h"
 #include "core/text.h"
 #include "core/timeutil.h"
+#include "detect/login/evjson.h"
 #include "detect/login/geoip.h"
 #include "detect/login/loginconf.h"
 #include "detect/login/loginstore.h"
@@ -90,12 +91,20 @@ typedef struct conn_state {
         bool marker_only; /* ...and it was a marker line, not an attempt */
 } conn_state_t;
 
-/* Who a failure or login is about, from an event or from a table key. */
+/* Who a failure or login is about, from an event or from a table key.
+ * One event looks its source up in several tables, so what the lookups
+ * need (the source part of the keys, the attack memory's hash of it, the
+ * network) is worked out once, on first use. */
 typedef struct subj {
         char service[LOGEVENT_SERVICE_MAX];
         char src[LOGEVENT_HOST_MAX]; /* for an address: "" until subj_src formats it */
         bool has_ip;
+        bool has_key, has_key_h, has_net; /* which of the fields below are set */
         ipaddr_t ip;
+        size_t key_n;
+        unsigned char key[2 + LOGEVENT_HOST_MAX]; /* 'I' family address, or 'H' host name */
+        uint64_t key_h;                           /* lrutab_hash(d->atk, key) */
+        ipnet_t net;                              /* the address's network (has_ip) */
 } subj_t;
 
 /* The source as text; addresses are formatted on first use, since most
@@ -167,7 +176,8 @@ static void sample_add(char (*sample)[SAMPLE_LEN], uint8_t *n, const char *s)
 {
         char cut[SAMPLE_LEN];
 
-        if (!s || !*s)
+        /* A full sample cannot change: most calls, in a long attack. */
+        if (!s || !*s || *n >= USERS_SAMPLE)
                 return;
         copy_sample(cut, s);
         for (uint8_t i = 0; i < *n; i++)
@@ -201,15 +211,18 @@ static char *shell_quote(const char *s)
 {
         _cleanup_buf_ buf_t b = { 0 };
 
+        const char *q;
+
         buf_init(&b, 4 * LOGEVENT_USER_MAX + 8);
         if (buf_append_str(&b, "'") < 0)
                 return NULL;
-        for (; *s; s++) {
-                int r = *s == '\'' ? buf_append_str(&b, "'\\''") : buf_append(&b, s, 1);
-                if (r < 0)
+        /* Whole runs between quotes at once. */
+        while ((q = strchr(s, '\''))) {
+                if (buf_append(&b, s, (size_t)(q - s)) < 0 || buf_append_str(&b, "'\\''") < 0)
                         return NULL;
+                s = q + 1;
         }
-        if (buf_append_str(&b, "'") < 0)
+        if (buf_append_str(&b, s) < 0 || buf_append_str(&b, "'") < 0)
                 return NULL;
         return buf_take(&b);
 }
@@ -223,16 +236,66 @@ static bool key_add(tabkey_t *k, const void *p, size_t n)
         return true;
 }
 
-/* The source part of a key: 'I' family address, or 'H' host name. */
+/* The source part of the keys: 'I' family address, or 'H' host name. False
+ * when S has no source. */
+static bool subj_key(subj_t *s)
+{
+        if (s->has_key)
+                return true;
+        if (s->has_ip) {
+                s->key[0] = 'I';
+                s->key[1] = (unsigned char)(s->ip.family == AF_INET ? 4 : 6);
+                memcpy(s->key + 2, s->ip.bytes, 16);
+                s->key_n = 18;
+        } else {
+                size_t n = strlen(s->src);
+
+                if (!n)
+                        return false;
+                s->key[0] = 'H';
+                memcpy(s->key + 1, s->src, n);
+                s->key_n = n + 1;
+        }
+        s->has_key = true;
+        return true;
+}
+
+/* The attack memory's hash of the source key. It doubles as the source's
+ * fingerprint in the spraying windows: keyed like every table hash, so
+ * nobody can make two sources collide there either. S has a key. */
+static uint64_t subj_key_hash(const login_detectors_t *d, subj_t *s)
+{
+        if (!s->has_key_h) {
+                s->key_h = lrutab_hash(d->atk, s->key, s->key_n);
+                s->has_key_h = true;
+        }
+        return s->key_h;
+}
+
+/* The network of an address S under the configured prefixes: what
+ * ipnet_of computes, a byte at a time. */
+static const ipnet_t *subj_net(const login_detectors_t *d, subj_t *s)
+{
+        if (!s->has_net) {
+                unsigned max = s->ip.family == AF_INET ? 32 : 128;
+                unsigned prefix = s->ip.family == AF_INET ? d->conf.v4_prefix : d->conf.v6_prefix;
+                unsigned full;
+
+                prefix = MIN(prefix, max);
+                s->net.addr = s->ip;
+                s->net.prefix = prefix;
+                full = prefix / 8;
+                if (prefix % 8)
+                        s->net.addr.bytes[full++] &= (uint8_t)(0xff00u >> (prefix % 8));
+                memset(s->net.addr.bytes + full, 0, max / 8 - full);
+                s->has_net = true;
+        }
+        return &s->net;
+}
+
 static bool key_add_src(tabkey_t *k, subj_t *s)
 {
-        if (s->has_ip) {
-                unsigned char hdr[2] = { 'I', (unsigned char)(s->ip.family == AF_INET ? 4 : 6) };
-                return key_add(k, hdr, 2) && key_add(k, s->ip.bytes, 16);
-        }
-        if (!s->src[0])
-                return false;
-        return key_add(k, "H", 1) && key_add(k, s->src, strlen(s->src));
+        return subj_key(s) && key_add(k, s->key, s->key_n);
 }
 
 /* service NUL source: the src table's key. */
@@ -242,36 +305,54 @@ static bool key_service_src(tabkey_t *k, subj_t *s)
         return key_add(k, s->service, strlen(s->service) + 1) && key_add_src(k, s);
 }
 
-/* The attack memory's keys: the address, or its network. */
-static bool key_atk(const login_detectors_t *d, tabkey_t *k, subj_t *s, bool network)
+/* The attack memory's keys: the address, or its network; *RET_H is the
+ * table's hash of the key. */
+static bool key_atk(const login_detectors_t *d, tabkey_t *k, subj_t *s, bool network,
+                    uint64_t *ret_h)
 {
         k->n = 0;
-        if (!network)
-                return key_add_src(k, s);
+        if (!network) {
+                if (!key_add_src(k, s))
+                        return false;
+                *ret_h = subj_key_hash(d, s);
+                return true;
+        }
         if (!s->has_ip)
                 return false;
         {
-                ipnet_t net;
-                unsigned char hdr[3] = { 'N', (unsigned char)(s->ip.family == AF_INET ? 4 : 6), 0 };
+                const ipnet_t *net = subj_net(d, s);
+                unsigned char hdr[3] = { 'N', (unsigned char)(s->ip.family == AF_INET ? 4 : 6),
+                                         (unsigned char)net->prefix };
 
-                ipnet_of(&s->ip, s->ip.family == AF_INET ? d->conf.v4_prefix : d->conf.v6_prefix,
-                         &net);
-                hdr[2] = (unsigned char)net.prefix;
-                return key_add(k, hdr, 3) && key_add(k, net.addr.bytes, 16);
+                if (!key_add(k, hdr, 3) || !key_add(k, net->addr.bytes, 16))
+                        return false;
+                *ret_h = lrutab_hash(d->atk, k->b, k->n);
+                return true;
         }
+}
+
+/* Copy the NUL-terminated string SRC (at most N - 1 bytes of it) into DST. */
+static void copy_str(char *dst, const char *src, size_t n)
+{
+        size_t len = strnlen(src, n - 1);
+
+        memcpy(dst, src, len);
+        dst[len] = 0;
 }
 
 static void subj_from_event(subj_t *s, const logevent_t *e)
 {
-        memset(s, 0, sizeof(*s));
-        memcpy(s->service, e->service, sizeof(s->service));
-        s->service[sizeof(s->service) - 1] = 0;
+        /* Field by field rather than a memset of the whole (large) struct:
+         * this runs for every event. */
+        copy_str(s->service, e->service, sizeof(s->service));
         s->has_ip = e->has_ip;
-        if (e->has_ip) {
+        s->has_key = s->has_key_h = s->has_net = false;
+        s->src[0] = 0;
+        if (e->has_ip)
                 s->ip = e->src_ip;
-        } else {
-                memcpy(s->src, e->src, sizeof(s->src));
-                s->src[sizeof(s->src) - 1] = 0;
+        else {
+                memset(&s->ip, 0, sizeof(s->ip));
+                copy_str(s->src, e->src, sizeof(s->src));
         }
 }
 
@@ -342,7 +423,7 @@ static int ev_time(alert_t *a, const char *key, int64_t t)
 
         if (!t)
                 return 0;
-        timeutil_format_iso(t, iso, sizeof(iso));
+        evjson_format_time(t, iso);
         return ev_str(a, key, iso);
 }
 
@@ -380,14 +461,14 @@ static int emit(login_detectors_t *d, alert_t *a)
  * when S is not an address. */
 static void block_cmd(subj_t *s, char *out, size_t n)
 {
-        char addr[IPADDR_STR_MAX];
-
         if (!s->has_ip) {
                 out[0] = 0;
                 return;
         }
-        snprintf(out, n, "nft add element inet vigil %s { %s timeout 12h }",
-                 s->ip.family == AF_INET ? "blocked4" : "blocked6", ipaddr_format(&s->ip, addr));
+        /* An address's text is under IPADDR_STR_MAX bytes. */
+        snprintf(out, n, "nft add element inet vigil %s { %.*s timeout 12h }",
+                 s->ip.family == AF_INET ? "blocked4" : "blocked6", IPADDR_STR_MAX - 1,
+                 subj_src(s));
 }
 
 static const char *harden_text(const char *service)
@@ -476,35 +557,52 @@ static void src_reset_episode(login_detectors_t *d, src_state_t *st, int64_t t)
         memset(src_accts(d, st), 0, sizeof(slot_t) * d->conf.spray_accounts);
 }
 
+static inline bool in_window(const slot_t *sl, int64_t t, int64_t window)
+{
+        return sl->t && llabs(t - sl->t) <= window;
+}
+
 /* Record fingerprint H at T in a distinct-count window of N slots and
  * return how many distinct fingerprints fall within WINDOW of T; *RET_NEW
- * (when not NULL) tells whether H was not in the window's slots. */
+ * (when not NULL) tells whether H was not in the window's slots. H takes
+ * the first free slot, or else the oldest. One pass finds H or that slot
+ * and counts the slots in the window as they are; then the one slot that
+ * changes is counted again. */
 static unsigned window_add(slot_t *slots, unsigned n, uint64_t h, int64_t t, int64_t window,
                            bool *ret_new)
 {
-        unsigned hit = n, victim = 0, count = 0;
+        unsigned hit = n, free_slot = n, oldest = n, count = 0, at;
 
         for (unsigned i = 0; i < n; i++) {
-                if (slots[i].t && slots[i].h == h) {
-                        hit = i;
-                        break;
+                int64_t st = slots[i].t;
+
+                if (!st) {
+                        if (free_slot == n)
+                                free_slot = i;
+                        continue;
                 }
-                /* Free slots first, then the oldest. */
-                if (slots[victim].t && (!slots[i].t || slots[i].t < slots[victim].t))
-                        victim = i;
+                count += llabs(t - st) <= window;
+                if (hit < n)
+                        continue;
+                if (slots[i].h == h)
+                        hit = i;
+                else if (oldest == n || st < slots[oldest].t)
+                        oldest = i;
         }
         if (ret_new)
                 *ret_new = hit == n;
+        at = hit < n ? hit : free_slot < n ? free_slot : oldest;
+        if (in_window(&slots[at], t, window))
+                count--;
         if (hit < n) {
                 if (t > slots[hit].t)
                         slots[hit].t = t;
         } else {
-                slots[victim].h = h;
-                slots[victim].t = t ? t : 1;
+                slots[at].h = h;
+                slots[at].t = t ? t : 1;
         }
-        for (unsigned i = 0; i < n; i++)
-                if (slots[i].t && llabs(t - slots[i].t) <= window)
-                        count++;
+        if (in_window(&slots[at], t, window))
+                count++;
         return count;
 }
 
@@ -535,14 +633,9 @@ static int spray_account_check(login_detectors_t *d, subj_t *s, const char *user
                 a->ep_last = t;
         if (t < a->ep_first)
                 a->ep_first = t;
-        {
-                tabkey_t sk;
-
-                sk.n = 0;
-                if (!key_add_src(&sk, s))
-                        return 0;
-                h = lrutab_siphash(d->seed, sk.b, sk.n);
-        }
+        if (!subj_key(s))
+                return 0;
+        h = subj_key_hash(d, s);
         distinct = window_add(acct_srcs(a), d->conf.spray_sources, h, t, d->conf.spray_window_us,
                               &is_new);
         if (is_new && a->n_sample < USERS_SAMPLE)
@@ -594,12 +687,13 @@ static int atk_note(login_detectors_t *d, subj_t *s, const char *user, int64_t t
                 tabkey_t k;
                 atk_state_t *a;
                 bool created;
+                uint64_t h;
 
                 if (pass == 1 && d->conf.abf_scope != LOGIN_SCOPE_NETWORK)
                         break;
-                if (!key_atk(d, &k, s, pass == 1))
+                if (!key_atk(d, &k, s, pass == 1, &h))
                         continue;
-                a = lrutab_put(d->atk, k.b, k.n, &created);
+                a = lrutab_put_hashed(d->atk, h, k.b, k.n, &created);
                 if (!a)
                         return -ENOMEM;
                 if (created || a->count == 0 || t - a->last > d->conf.abf_lookback_us) {
@@ -671,7 +765,7 @@ static int count_failure(login_detectors_t *d, subj_t *s, src_state_t *st, const
         /* Spraying from this source: many accounts. One source, one alert:
          * not raised once the source is reported as a brute force. */
         if (d->conf.spray_accounts && user && *user) {
-                uint64_t h = lrutab_siphash(d->seed, user, strlen(user));
+                uint64_t h = lrutab_siphash13(d->seed, user, strlen(user));
                 unsigned distinct = window_add(src_accts(d, st), d->conf.spray_accounts, h, t,
                                                d->conf.spray_window_us, NULL);
 
@@ -770,7 +864,9 @@ static int on_failure(login_detectors_t *d, const logevent_t *e, int64_t t, how_
 
         subj_from_event(&s, e);
         if (conn_key(&ck, &s, e)) {
-                c = lrutab_put(d->conn, ck.b, ck.n, NULL);
+                uint64_t ch = lrutab_hash(d->conn, ck.b, ck.n);
+
+                c = lrutab_put_hashed(d->conn, ch, ck.b, ck.n, NULL);
                 if (!c)
                         return -ENOMEM;
                 if (c->last && t - c->last > CONN_EXPIRE_US)
@@ -789,7 +885,7 @@ static int on_failure(login_detectors_t *d, const logevent_t *e, int64_t t, how_
                         c->counted = true;
                 }
                 if (close)
-                        lrutab_remove(d->conn, ck.b, ck.n);
+                        lrutab_remove_hashed(d->conn, ch, ck.b, ck.n);
         }
         if (!key_service_src(&k, &s))
                 return 0;
@@ -826,7 +922,7 @@ static int raise_after_bruteforce(login_detectors_t *d, subj_t *s, const logeven
                                   atk_state_t *a, bool network, int64_t t)
 {
         _cleanup_alert_ alert_t *al = NULL;
-        _cleanup_free_ char *subject = str_printf("%s@%s", e->user, s->src);
+        _cleanup_free_ char *subject = str_printf("%s@%s", e->user, subj_src(s));
         _cleanup_free_ char *qu = shell_quote(e->user), *qs = shell_quote(s->src);
         char cmd[160], net[IPADDR_STR_MAX + 8] = "", lock[600], since[40] = "";
         char dur[48];
@@ -838,12 +934,8 @@ static int raise_after_bruteforce(login_detectors_t *d, subj_t *s, const logeven
         if (!al)
                 return -ENOMEM;
         format_duration(t - a->first, dur, sizeof(dur));
-        if (network) {
-                ipnet_t n;
-                ipnet_of(&s->ip, s->ip.family == AF_INET ? d->conf.v4_prefix : d->conf.v6_prefix,
-                         &n);
-                ipnet_format(&n, net);
-        }
+        if (network)
+                ipnet_format(subj_net(d, s), net);
         block_cmd(s, cmd, sizeof(cmd));
         if (strcmp(s->service, "mysql") == 0)
                 snprintf(lock, sizeof(lock),
@@ -896,19 +988,20 @@ static int raise_after_bruteforce(login_detectors_t *d, subj_t *s, const logeven
 
 static int check_after_bruteforce(login_detectors_t *d, subj_t *s, const logevent_t *e, int64_t t)
 {
-        uint64_t uh = lrutab_siphash(d->seed, e->user, strlen(e->user));
+        uint64_t uh = lrutab_siphash13(d->seed, e->user, strlen(e->user));
 
         if (!d->conf.abf_failures)
                 return 0;
         for (int pass = 0; pass < 2; pass++) {
                 tabkey_t k;
                 atk_state_t *a;
+                uint64_t h;
 
                 if (pass == 1 && d->conf.abf_scope != LOGIN_SCOPE_NETWORK)
                         break;
-                if (!key_atk(d, &k, s, pass == 1))
+                if (!key_atk(d, &k, s, pass == 1, &h))
                         continue;
-                a = lrutab_get(d->atk, k.b, k.n);
+                a = lrutab_get_hashed(d->atk, h, k.b, k.n);
                 if (!a || a->count < d->conf.abf_failures ||
                     t - a->last > d->conf.abf_lookback_us || t < a->first)
                         continue;
@@ -925,13 +1018,14 @@ static int check_after_bruteforce(login_detectors_t *d, subj_t *s, const logeven
 static int check_root_password(login_detectors_t *d, subj_t *s, const logevent_t *e, int64_t t)
 {
         loginstore_known_t k = { 0 };
-        const char *where = s->src[0] ? s->src : "local";
+        const char *where;
         _cleanup_alert_ alert_t *a = NULL;
         int r;
 
         if (!d->conf.root_password || strcmp(e->user, "root") != 0 ||
             !is_password_method(e->method) || is_db_service(s->service))
                 return 0;
+        where = subj_src(s)[0] ? s->src : "local";
         r = loginstore_known_get(d->store, "root", LOGINSTORE_ROOTPW, where, &k);
         if (r < 0 && r != -ENOENT)
                 return r;
@@ -982,12 +1076,8 @@ static void source_value(const login_detectors_t *d, subj_t *s, char *out)
 {
         if (d->conf.source_scope == LOGIN_SCOPE_IP) {
                 ipaddr_format(&s->ip, out);
-        } else {
-                ipnet_t n;
-                ipnet_of(&s->ip, s->ip.family == AF_INET ? d->conf.v4_prefix : d->conf.v6_prefix,
-                         &n);
-                ipnet_format(&n, out);
-        }
+        } else
+                ipnet_format(subj_net(d, s), out);
 }
 
 static bool is_usual(const login_detectors_t *d, const loginstore_known_t *k)
@@ -1073,6 +1163,7 @@ static int check_abnormal(login_detectors_t *d, subj_t *s, const logevent_t *e, 
         if (!n_reasons)
                 return 0;
 
+        subj_src(s);
         {
                 _cleanup_free_ char *subject = str_printf("%s@%s", e->user, srcval);
                 _cleanup_free_ char *qu = shell_quote(e->user);
@@ -1129,7 +1220,6 @@ static int on_success(login_detectors_t *d, const logevent_t *e, int64_t t)
         int r;
 
         subj_from_event(&s, e);
-        subj_src(&s);
         if (conn_key(&k, &s, e))
                 lrutab_remove(d->conn, k.b, k.n);
         if (key_service_src(&k, &s)) {
@@ -1142,6 +1232,7 @@ static int on_success(login_detectors_t *d, const logevent_t *e, int64_t t)
                         st->n_pk = 0;
                 }
         }
+        /* The source is formatted as text only for an alert (subj_src). */
         if ((s.has_ip || s.src[0]) && e->user[0] && (r = check_after_bruteforce(d, &s, e, t)) < 0)
                 return r;
         if ((r = check_root_password(d, &s, e, t)) < 0)

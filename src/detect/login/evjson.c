@@ -1,5 +1,6 @@
 #include "detect/login/evjson.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -58,6 +59,49 @@ static char *put_lit(char *o, const char *s, size_t n)
 
 #define PUT(o, lit) put_lit((o), (lit), STRLEN(lit))
 
+/* 1 for the bytes a JSON string cannot hold as they are (control
+ * characters, '"', '\\') and for every byte above 0x7F (UTF-8 to check). */
+static const uint8_t esc_tab[256] = {
+        [0x00 ... 0x1f] = 1,
+        ['"'] = 1,
+        ['\\'] = 1,
+        [0x80 ... 0xff] = 1,
+};
+
+static inline bool plain(unsigned char c)
+{
+        return !esc_tab[c];
+}
+
+/* Whether none of the 8 bytes of W needs attention: no control character,
+ * no '"', no '\\', nothing above 0x7F. Each test is the classic "some byte
+ * is zero / less than N" bit trick, which never misses such a byte. */
+static inline bool word_plain(uint64_t w)
+{
+        const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+        uint64_t quote = w ^ (ones * '"'), bslash = w ^ (ones * '\\');
+
+        return ((w | ((w - ones * 0x20) & ~w) | ((quote - ones) & ~quote) |
+                 ((bslash - ones) & ~bslash)) &
+                high) == 0;
+}
+
+/* The end of the run of bytes from I that need no escape, 8 at a time. */
+static inline size_t plain_run(const unsigned char *s, size_t i, size_t n)
+{
+        while (n - i >= 8) {
+                uint64_t w;
+
+                memcpy(&w, s + i, sizeof(w));
+                if (!word_plain(w))
+                        break;
+                i += 8;
+        }
+        while (i < n && plain(s[i]))
+                i++;
+        return i;
+}
+
 static char *put_str(char *o, const char *str)
 {
         static const char hex[] = "0123456789ABCDEF";
@@ -67,12 +111,9 @@ static char *put_str(char *o, const char *str)
         *o++ = '"';
         for (size_t i = 0; i < n;) {
                 unsigned char c = s[i];
-                size_t len, run = i;
+                size_t len, run = plain_run(s, i, n);
 
                 /* Copy a run of printable ASCII at once: nearly all text. */
-                while (run < n && s[run] >= 0x20 && s[run] < 0x80 && s[run] != '"' &&
-                       s[run] != '\\')
-                        run++;
                 if (run > i) {
                         o = put_lit(o, (const char *)s + i, run - i);
                         i = run;
@@ -125,16 +166,25 @@ static char *put_str(char *o, const char *str)
 
 static char *put_u64(char *o, uint64_t v)
 {
+        static const char pairs[] =
+                "0001020304050607080910111213141516171819202122232425262728293031323334353637383940"
+                "4142434445464748495051525354555657585960616263646566676869707172737475767778798081"
+                "828384858687888990919293949596979899";
         char tmp[24];
-        size_t k = 0;
+        size_t k = sizeof(tmp);
 
-        do {
-                tmp[k++] = (char)('0' + v % 10);
-                v /= 10;
-        } while (v);
-        while (k)
-                *o++ = tmp[--k];
-        return o;
+        /* Two digits per division. */
+        while (v >= 100) {
+                k -= 2;
+                memcpy(tmp + k, pairs + 2 * (v % 100), 2);
+                v /= 100;
+        }
+        if (v >= 10) {
+                k -= 2;
+                memcpy(tmp + k, pairs + 2 * v, 2);
+        } else
+                tmp[--k] = (char)('0' + v);
+        return put_lit(o, tmp + k, sizeof(tmp) - k);
 }
 
 static char *put_2(char *o, unsigned v)
@@ -144,8 +194,9 @@ static char *put_2(char *o, unsigned v)
         return o;
 }
 
-/* "2026-11-26T23:15:10.128954Z" as timeutil_format_iso writes it. */
-static char *put_time(char *o, int64_t t_us)
+/* "2026-11-26T23:15:10.128954Z" as timeutil_format_iso writes it, without
+ * the quotes or a NUL; returns the end. */
+static char *put_iso(char *o, int64_t t_us)
 {
         int64_t secs = t_us / 1000000, frac = t_us % 1000000, days, sod;
         int64_t z, era, doe, yoe, y, doy, mp, d, m;
@@ -153,10 +204,7 @@ static char *put_time(char *o, int64_t t_us)
         if (t_us < 0 || secs > 253402300799LL) {
                 char buf[TIMEUTIL_ISO_LEN];
                 timeutil_format_iso(t_us, buf, sizeof(buf));
-                *o++ = '"';
-                o = put_lit(o, buf, strlen(buf));
-                *o++ = '"';
-                return o;
+                return put_lit(o, buf, strlen(buf));
         }
         days = secs / 86400;
         sod = secs % 86400;
@@ -171,7 +219,6 @@ static char *put_time(char *o, int64_t t_us)
         d = doy - (153 * mp + 2) / 5 + 1;
         m = mp < 10 ? mp + 3 : mp - 9;
         y += m <= 2;
-        *o++ = '"';
         o = put_2(o, (unsigned)(y / 100));
         o = put_2(o, (unsigned)(y % 100));
         *o++ = '-';
@@ -191,8 +238,20 @@ static char *put_time(char *o, int64_t t_us)
                 o = put_2(o, (unsigned)(frac % 100));
         }
         *o++ = 'Z';
+        return o;
+}
+
+static char *put_time(char *o, int64_t t_us)
+{
+        *o++ = '"';
+        o = put_iso(o, t_us);
         *o++ = '"';
         return o;
+}
+
+void evjson_format_time(int64_t t_us, char out[TIMEUTIL_ISO_LEN])
+{
+        *put_iso(out, t_us) = 0;
 }
 
 size_t evjson_write(const logevent_t *e, char *out)
