@@ -51,4 +51,7 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format
 int cmd_scan(int argc, char **argv, cli_globals_t *g);
 int cmd_feed(int argc, char **argv, cli_globals_t *g);
 int cmd_logscan(int argc, char **argv, cli_globals_t *g);
+int cmd_quarantine(int argc, char **argv, cli_globals_t *g);
 int cmd_fim(int argc, char **argv, cli_globals_t *g);
+int cmd_agent(int argc, char **argv, cli_globals_t *g);
+int cmd_center(int argc, char **argv, cli_globals_t *g);

@@ -21,7 +21,10 @@ static const struct command commands[] = {
         { "scan", cmd_scan, "run the posture scanners once and print the report" },
         { "feed", cmd_feed, "import, update and inspect vulnerability feeds" },
         { "logscan", cmd_logscan, "read auth and service logs: login events and alerts" },
+        { "quarantine", cmd_quarantine, "move malicious files out of reach; list, restore" },
         { "fim", cmd_fim, "file integrity: baseline, check and watch the critical files" },
+        { "agent", cmd_agent, "the daemon: real-time detectors, scheduled scans, local store" },
+        { "center", cmd_center, "the server agents report to: intake, storage, REST API" },
 };
 
 static void print_help(FILE *f)

@@ -4,18 +4,30 @@
 
 #include "scan/baseline/baseline.h"
 #include "scan/exposure/exposure.h"
+#include "scan/malware/malware.h"
+#include "scan/process/process.h"
+#include "scan/secrets/secrets.h"
 #include "scan/vuln/vuln.h"
 #include "scan/weakpass/weakpass.h"
 
 static const scanner_t all_scanners[] = {
-        { "vulnerability", "vulnerable OS packages and application components", vuln_scan },
         { "baseline",
           "configuration and compliance checks (SSH, passwords, audit, kernel, services, TLS "
           "certificates)",
           baseline_scan },
-        { "weak_password", "weak or default passwords of accounts and services", weakpass_scan },
         { "exposure", "listening services reachable without authentication or restriction",
           exposure_scan },
+        { "weak_password", "weak or default passwords of accounts and services", weakpass_scan },
+        { "vulnerability", "vulnerable OS packages and application components", vuln_scan },
+        { "secret",
+          "leaked access keys, tokens, private keys and passwords in files and git history",
+          secrets_scan },
+        { "malware", "webshells, coin miners, reverse shells, backdoors and known-bad files",
+          malware_scan },
+        { "process",
+          "running processes: reverse shells, miners, deleted or temp-dir binaries, hidden "
+          "processes, persistence",
+          process_scan },
         { NULL, NULL, NULL },
 };
 
