@@ -466,7 +466,8 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
         return ret;
 }
 
-static void mhd_logger(void *cls, const char *fmt, va_list ap)
+/* libmicrohttpd hands over its own printf format. */
+__attribute__((format(printf, 2, 0))) static void mhd_logger(void *cls, const char *fmt, va_list ap)
 {
         http_server_t *s = cls;
         char msg[512];
