@@ -771,9 +771,10 @@ int cdb_open(const char *url, unsigned pool_size, bool synchronous_full, cdb_t *
                 return -EINVAL;
         }
         if (!db->target || !*db->target) {
+                r = db->target ? -EINVAL : -ENOMEM;
                 *ret_error = str_printf("database '%s' names no file or server", url);
                 cdb_close(db);
-                return db->target ? -EINVAL : -ENOMEM;
+                return r;
         }
         db->conns = calloc(db->pool_size, sizeof(*db->conns));
         if (!db->conns) {
