@@ -122,6 +122,7 @@ warm "$work/small"
 timed rgfiles sh -c "rg --files --no-config --no-ignore --hidden '$work/small' | wc -l"
 timed rgfiles1 sh -c "rg -j1 --files --no-config --no-ignore --hidden '$work/small' | wc -l"
 timed walk "$work/walk_bench" "$work/small"
+timed walkstat "$work/walk_bench" --stat-all "$work/small"
 timed vsmall2 "$vigil" --state "$work/state" scan --only secret --no-progress -j2 --format json "$work/small"
 timed vsmall1 "$vigil" --state "$work/state" scan --only secret --no-progress -j1 --format json "$work/small"
 timed rgsmall rg -P -j2 --no-config --no-ignore --hidden -c -f "$work/patterns.txt" "$work/small"
@@ -158,7 +159,8 @@ Walking $small small files (two 62-byte lines each, 1000 per directory):
 |---|---|---|---|
 | \`rg --files\` (2 threads) | $(f rgfiles 1) | $(f rgfiles 2) | $(( $(f rgfiles 3) / 1024 )) MB |
 | \`rg --files -j1\` | $(f rgfiles1 1) | $(f rgfiles1 2) | $(( $(f rgfiles1 3) / 1024 )) MB |
-| vigil's walker alone (core/walk.h, 1 thread, no reads; \`bench/secrets/walk_bench.c\`) | $(f walk 1) | $(f walk 2) | $(( $(f walk 3) / 1024 )) MB |
+| vigil's walker alone as the scanner runs it (core/walk.h with \`trust_dtype\`, 1 thread, no reads; \`bench/secrets/walk_bench.c\`) | $(f walk 1) | $(f walk 2) | $(( $(f walk 3) / 1024 )) MB |
+| vigil's walker stat'ing every entry (its default; \`walk_bench --stat-all\`) | $(f walkstat 1) | $(f walkstat 2) | $(( $(f walkstat 3) / 1024 )) MB |
 | vigil, 2 threads (walk, read, scan $nsmall files) | $(f vsmall2 1) | $(f vsmall2 2) | $(( $(f vsmall2 3) / 1024 )) MB |
 | vigil, 1 thread | $(f vsmall1 1) | $(f vsmall1 2) | $(( $(f vsmall1 3) / 1024 )) MB |
 | \`rg -P -f\` patterns (2 threads) | $(f rgsmall 1) | $(f rgsmall 2) | $(( $(f rgsmall 3) / 1024 )) MB |

@@ -14,6 +14,14 @@
 /* Deepest directory level entered whatever the options say. */
 #define WALK_DEPTH_HARD_MAX 256
 
+/* A directory being walked, as fstat of its open descriptor saw it. */
+struct dir_id {
+        dev_t dev;
+        ino_t ino;
+};
+
+/* Invariant: ANCESTORS[0..DEPTH] are the directories from the start
+ * directory down to the one being listed, DEPTH < WALK_DEPTH_HARD_MAX. */
 struct walker {
         const rootfs_t *root;
         const walk_opts_t *opts;
@@ -22,6 +30,7 @@ struct walker {
         walk_stats_t *stats;
         dev_t start_dev;
         buf_t path;
+        struct dir_id ancestors[WALK_DEPTH_HARD_MAX + 1];
 };
 
 static bool is_pseudo(const char *path)
@@ -40,6 +49,37 @@ static void report_error(struct walker *w, const char *path, int err)
                 w->opts->on_error(path, err, w->userdata);
 }
 
+/* True when ST is one of the directories above depth DEPTH + 1: entering
+ * it again would walk the same tree over and over. Without symlinks this
+ * only happens through bind mounts, but those any root process may make. */
+static bool is_ancestor(const struct walker *w, unsigned depth, const struct stat *st)
+{
+        for (unsigned i = 0; i <= depth; i++)
+                if (w->ancestors[i].dev == st->st_dev && w->ancestors[i].ino == st->st_ino)
+                        return true;
+        return false;
+}
+
+/* Fill ST for DE from the directory listing alone when the options allow
+ * it and the listing names a type that needs no stat. Returns true when ST
+ * was filled that way. */
+static bool type_from_listing(const struct walker *w, const struct dirent *de, struct stat *st)
+{
+        if (!w->opts->trust_dtype)
+                return false;
+        /* The device of a directory must be known before it is opened when
+         * the walk stays on one filesystem: opening a mount point of
+         * another one may mount it (autofs) or hang (a dead NFS server). */
+        if (de->d_type == DT_DIR && w->opts->one_filesystem)
+                return false;
+        if (de->d_type != DT_REG && de->d_type != DT_DIR)
+                return false;
+        memset(st, 0, sizeof(*st));
+        st->st_mode = de->d_type == DT_REG ? S_IFREG : S_IFDIR;
+        st->st_ino = de->d_ino;
+        return true;
+}
+
 static int walk_dir(struct walker *w, int dfd, unsigned depth)
 {
         DIR *d = fdopendir(dfd);
@@ -56,6 +96,7 @@ static int walk_dir(struct walker *w, int dfd, unsigned depth)
         for (;;) {
                 struct stat st;
                 walk_entry_t e;
+                bool type_only;
                 int r;
 
                 errno = 0;
@@ -80,13 +121,19 @@ static int walk_dir(struct walker *w, int dfd, unsigned depth)
                         report_error(w, w->path.data, -ENAMETOOLONG);
                         continue;
                 }
-                if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+                type_only = type_from_listing(w, de, &st);
+                if (!type_only && fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
                         /* Vanished between readdir and stat: count, go on. */
                         report_error(w, w->path.data, -errno);
                         continue;
                 }
                 w->stats->entries++;
-                e = (walk_entry_t){ dirfd(d), de->d_name, w->path.data, &st, depth };
+                e = (walk_entry_t){ .dirfd = dirfd(d),
+                                    .name = de->d_name,
+                                    .path = w->path.data,
+                                    .st = &st,
+                                    .depth = depth,
+                                    .type_only = type_only };
                 r = w->fn(&e, w->userdata);
                 if (r < 0 || r == WALK_STOP) {
                         ret = r;
@@ -111,17 +158,34 @@ static int walk_dir(struct walker *w, int dfd, unsigned depth)
                                          O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                         struct stat cst;
                         if (cfd < 0) {
-                                report_error(w, w->path.data, -errno);
+                                /* An entry the listing called a directory
+                                 * but that is a symlink or a file now was
+                                 * swapped after the listing. */
+                                int err = -errno;
+                                if (type_only && (err == -ELOOP || err == -ENOTDIR))
+                                        err = -ESTALE;
+                                report_error(w, w->path.data, err);
                                 continue;
                         }
                         /* The directory may have been swapped for another
-                         * after the stat; only descend into what was seen. */
-                        if (fstat(cfd, &cst) < 0 || cst.st_ino != st.st_ino ||
-                            cst.st_dev != st.st_dev) {
+                         * after the stat; only descend into what was seen.
+                         * An entry that was not stat'ed has nothing to
+                         * compare with (the listing's inode number is the
+                         * covered directory's for a mount point), but
+                         * O_NOFOLLOW | O_DIRECTORY still kept the open to
+                         * a directory beneath this one. */
+                        if (fstat(cfd, &cst) < 0 ||
+                            (!type_only && (cst.st_ino != st.st_ino || cst.st_dev != st.st_dev))) {
                                 close(cfd);
                                 report_error(w, w->path.data, -ESTALE);
                                 continue;
                         }
+                        if (is_ancestor(w, depth, &cst)) {
+                                close(cfd);
+                                report_error(w, w->path.data, -ELOOP);
+                                continue;
+                        }
+                        w->ancestors[depth + 1] = (struct dir_id){ cst.st_dev, cst.st_ino };
                         w->stats->dirs++;
                         r = walk_dir(w, cfd, depth + 1);
                         if (r < 0 || r == WALK_STOP) {
@@ -159,7 +223,13 @@ int walk_tree(const rootfs_t *r, const char *start, const walk_opts_t *opts, wal
                 close(dfd);
                 return ret;
         }
-        w = (struct walker){ r, opts, fn, userdata, stats, st.st_dev, { 0 } };
+        w = (struct walker){ .root = r,
+                             .opts = opts,
+                             .fn = fn,
+                             .userdata = userdata,
+                             .stats = stats,
+                             .start_dev = st.st_dev };
+        w.ancestors[0] = (struct dir_id){ st.st_dev, st.st_ino };
         buf_init(&w.path, WALK_PATH_MAX);
         while (*start == '/')
                 start++;

@@ -343,13 +343,13 @@ static int read_cmdline(int dfd, ps_entry_t *e)
 
 static int read_exe(int dfd, const pslist_opts_t *o, ps_entry_t *e)
 {
-        _cleanup_free_ char *buf = malloc(EXE_MAX + 1);
+        /* On the stack: only the bytes of the path are kept, not a buffer
+         * of EXE_MAX per process for the whole sweep. */
+        char buf[EXE_MAX + 1];
         bool suffix = false;
         struct stat st;
         ssize_t n;
 
-        if (!buf)
-                return -ENOMEM;
         n = readlinkat(dfd, "exe", buf, EXE_MAX + 1);
         if (n <= 0 || (size_t)n > EXE_MAX)
                 return n < 0 && gone(-errno) ? -ESRCH : 0;
@@ -379,8 +379,8 @@ static int read_exe(int dfd, const pslist_opts_t *o, ps_entry_t *e)
                 if (!e->exe_deleted) /* a real name ending in " (deleted)" */
                         buf[strlen(buf)] = ' ';
         }
-        e->exe = TAKE_PTR(buf);
-        return 0;
+        e->exe = strdup(buf);
+        return e->exe ? 0 : -ENOMEM;
 }
 
 /* "net:[4026531840]" → 4026531840 */

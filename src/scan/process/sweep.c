@@ -30,12 +30,34 @@
 #define EXE_CACHE_MAX 4096
 /* The agent's default hidden-process probe window. */
 #define AGENT_PROBE_WINDOW 8192
+/* Package owners of deleted executables' paths kept between sweeps. */
+#define OWNER_CACHE_MAX 1024
 
 typedef struct exe_verdict {
         uint64_t dev, ino, size;
         int64_t mtime_ns;
         char *rules; /* miner rule names joined by ", ", or NULL for no hit */
 } exe_verdict_t;
+
+/* What dpkg's file lists said about PATH: its package, or NULL for none. */
+typedef struct owner_answer {
+        char *path;
+        char *pkg;
+} owner_answer_t;
+
+/* The answers of pkgowner_dpkg, which reads every file list of the dpkg
+ * database (tens of milliseconds), so that a daemon left running on its
+ * deleted binary after an upgrade does not cost that at every sweep.
+ * Invariant: the answers hold for the database whose status file had the
+ * identity (DEV, INO, SIZE, MTIME_NS); dpkg replaces that file at every
+ * change, so any install, removal or upgrade empties the cache. */
+typedef struct owner_cache {
+        owner_answer_t *v;
+        size_t n;
+        bool valid;
+        uint64_t dev, ino, size;
+        int64_t mtime_ns;
+} owner_cache_t;
 
 struct psweep {
         psconf_t conf;
@@ -52,6 +74,7 @@ struct psweep {
         const malware_engine_t *engine;
         exe_verdict_t *verdicts;
         size_t n_verdicts, cap_verdicts;
+        owner_cache_t owners;
         sqlite3 *db;
         bool db_tried;
         long clk_tck;
@@ -89,6 +112,7 @@ typedef struct run {
         bool own_reread;
         strv_t seen_now; /* keys met in this sweep (remember) */
         malware_scanner_t *scanner;
+        pid_t self; /* getpid(), asked once per sweep, not per process */
 } run_t;
 
 static void run_done(run_t *r)
@@ -105,6 +129,66 @@ static void pfind_done(pfind_t *p)
         free(p->yara_rules);
         free(p->upgraded_pkg);
         *p = (pfind_t){ 0 };
+}
+
+static void owner_cache_clear(owner_cache_t *c)
+{
+        for (size_t i = 0; i < c->n; i++) {
+                free(c->v[i].path);
+                free(c->v[i].pkg);
+        }
+        free(c->v);
+        *c = (owner_cache_t){ 0 };
+}
+
+/* Keep the cache only while the dpkg database of ROOT is the one its
+ * answers came from; without a status file nothing is cached. */
+static void owner_cache_check(owner_cache_t *c, const rootfs_t *root)
+{
+        struct stat st;
+        int64_t mtime_ns;
+
+        if (rootfs_stat(root, "/var/lib/dpkg/status", false, &st) < 0 || !S_ISREG(st.st_mode)) {
+                owner_cache_clear(c);
+                return;
+        }
+        mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+        if (c->valid && c->dev == (uint64_t)st.st_dev && c->ino == (uint64_t)st.st_ino &&
+            c->size == (uint64_t)st.st_size && c->mtime_ns == mtime_ns)
+                return;
+        owner_cache_clear(c);
+        c->v = calloc(OWNER_CACHE_MAX, sizeof(*c->v));
+        if (!c->v)
+                return; /* no cache: every lookup reads the lists */
+        c->valid = true;
+        c->dev = (uint64_t)st.st_dev;
+        c->ino = (uint64_t)st.st_ino;
+        c->size = (uint64_t)st.st_size;
+        c->mtime_ns = mtime_ns;
+}
+
+static const owner_answer_t *owner_cache_find(const owner_cache_t *c, const char *path)
+{
+        for (size_t i = 0; i < c->n; i++)
+                if (strcmp(c->v[i].path, path) == 0)
+                        return &c->v[i];
+        return NULL;
+}
+
+/* Remember PKG (may be NULL) for PATH; a full cache, or no memory, only
+ * means the next sweep asks dpkg's lists again. */
+static void owner_cache_put(owner_cache_t *c, const char *path, const char *pkg)
+{
+        char *p, *k = NULL;
+
+        if (!c->valid || c->n >= OWNER_CACHE_MAX)
+                return;
+        p = strdup(path);
+        if (!p || (pkg && !(k = strdup(pkg)))) {
+                free(p);
+                return;
+        }
+        c->v[c->n++] = (owner_answer_t){ p, k };
 }
 
 /* ---- set-up --------------------------------------------------------------- */
@@ -219,6 +303,7 @@ void psweep_free(psweep_t *s)
         for (size_t i = 0; i < s->n_verdicts; i++)
                 free(s->verdicts[i].rules);
         free(s->verdicts);
+        owner_cache_clear(&s->owners);
         store_close(s->db);
         free(s);
 }
@@ -827,7 +912,7 @@ static int check_process(run_t *run, const ps_entry_t *e, pfind_t *p)
         psweep_t *s = run->s;
         int r;
 
-        if (e->kthread || e->pid == getpid())
+        if (e->kthread || e->pid == run->self)
                 return 0;
         if (psconf_listed(&s->conf.allowlist, e->exe, e->comm)) {
                 run->st->suppressed++;
@@ -890,7 +975,7 @@ static int check_pool(run_t *run, const ps_entry_t *e, pfind_t *p)
         pool_walk_t w = { run, p };
         char name[24];
 
-        if (e->kthread || e->pid == getpid() ||
+        if (e->kthread || e->pid == run->self ||
             psconf_listed(&run->s->conf.allowlist, e->exe, e->comm))
                 return 0;
         snprintf(name, sizeof(name), "%d", (int)e->pid);
@@ -900,12 +985,16 @@ static int check_pool(run_t *run, const ps_entry_t *e, pfind_t *p)
         return sockmap_walk_fds(dfd, 65536, pool_fd, &w);
 }
 
-/* Deleted executables: does a package own a new file at the same path? */
+/* Deleted executables: does a package own a new file at the same path?
+ * Answers come from the cache while dpkg's database is unchanged; the
+ * rest from one pass over its file lists. */
 static int check_upgrades(run_t *run, const ps_list_t *procs, pfind_t *finds)
 {
+        owner_cache_t *cache = &run->s->owners;
         _cleanup_free_ const char **paths = NULL;
         _cleanup_free_ size_t *idx = NULL;
         _cleanup_free_ char **pkgs = NULL;
+        bool checked = false;
         size_t n = 0;
         int r;
 
@@ -921,6 +1010,7 @@ static int check_upgrades(run_t *run, const ps_list_t *procs, pfind_t *finds)
         n = 0;
         for (size_t i = 0; i < procs->n; i++) {
                 const ps_entry_t *e = &procs->v[i];
+                const owner_answer_t *known;
                 struct stat now;
                 if (!finds[i].deleted || e->exe_memfd || !e->exe)
                         continue;
@@ -930,6 +1020,16 @@ static int check_upgrades(run_t *run, const ps_list_t *procs, pfind_t *finds)
                 if (rootfs_stat(run->s->root, e->exe, true, &now) < 0 || !S_ISREG(now.st_mode) ||
                     (now.st_mode & 022))
                         continue;
+                if (!checked) {
+                        owner_cache_check(cache, run->s->root);
+                        checked = true;
+                }
+                known = owner_cache_find(cache, e->exe);
+                if (known) {
+                        if (known->pkg && !(finds[i].upgraded_pkg = strdup(known->pkg)))
+                                return -ENOMEM;
+                        continue;
+                }
                 paths[n] = e->exe;
                 idx[n++] = i;
         }
@@ -940,8 +1040,11 @@ static int check_upgrades(run_t *run, const ps_list_t *procs, pfind_t *finds)
                 return r;
         if (r < 0)
                 return 0;
-        for (size_t k = 0; k < n; k++)
+        for (size_t k = 0; k < n; k++) {
+                if (!owner_cache_find(cache, paths[k]))
+                        owner_cache_put(cache, paths[k], pkgs[k]);
                 finds[idx[k]].upgraded_pkg = pkgs[k];
+        }
         return 0;
 }
 
@@ -1487,7 +1590,9 @@ int psweep_run(psweep_t *s, report_t *report, psweep_alert_fn fn, void *userdata
                psweep_stats_t *stats)
 {
         psweep_stats_t st = { 0 };
-        run_t run = { .s = s, .report = report, .fn = fn, .ud = userdata, .st = &st };
+        run_t run = {
+                .s = s, .report = report, .fn = fn, .ud = userdata, .st = &st, .self = getpid()
+        };
         ps_list_t procs = { 0 };
         pfind_t *finds = NULL;
         pslist_stats_t pst = { 0 };
@@ -1589,7 +1694,9 @@ static int collect_fd(int fd, unsigned long inode, void *userdata)
 int psweep_check_pid(psweep_t *s, pid_t pid, report_t *report, psweep_alert_fn fn, void *userdata)
 {
         psweep_stats_t st = { 0 };
-        run_t run = { .s = s, .report = report, .fn = fn, .ud = userdata, .st = &st };
+        run_t run = {
+                .s = s, .report = report, .fn = fn, .ud = userdata, .st = &st, .self = getpid()
+        };
         pslist_opts_t po = { .exe_stat = s->engine != NULL, .netns = true };
         ps_entry_t e = { 0 };
         pfind_t p = { 0 };

@@ -21,10 +21,14 @@
 /* Notes of one kind (unreadable, changed, ...) before they are only counted. */
 #define NOTES_PER_KIND 20
 
+/* A file handed to the workers. ST is what the walk saw, or, when
+ * NEED_STAT is set (the walk took the type from the directory listing and
+ * did not stat it), nothing yet: the worker fstats the open descriptor. */
 typedef struct item {
         int fd;
         char *path;
         struct stat st;
+        bool need_stat;
 } item_t;
 
 typedef struct batch {
@@ -185,6 +189,26 @@ int secrets_filescan_fd(const secrets_engine_t *e, secrets_scratch_t *s, char *b
                        ret_changed);
 }
 
+/* True when the file of ST (regular) is not to be read: over the size cap
+ * (counted and noted) or empty (counted). */
+static bool skip_by_size(struct shared *sh, const char *path, const struct stat *st)
+{
+        const secrets_filescan_opts_t *o = sh->o;
+
+        if ((uint64_t)st->st_size > o->max_file_size) {
+                atomic_fetch_add(&sh->too_large, 1);
+                note(sh, NK_TOO_LARGE, path,
+                     "not scanned: %llu bytes is over the size cap of %llu (secret.max_file_size)",
+                     (unsigned long long)st->st_size, (unsigned long long)o->max_file_size);
+                return true;
+        }
+        if (st->st_size == 0) {
+                atomic_fetch_add(&sh->empty, 1);
+                return true;
+        }
+        return false;
+}
+
 struct worker {
         struct shared *sh;
         pthread_t thread;
@@ -200,6 +224,23 @@ static void process(struct worker *w, item_t *it)
         bool binary = false, changed = false;
         int r;
 
+        if (it->need_stat) {
+                /* The stat the walk left out, now of the open file itself:
+                 * what is read is what was checked. */
+                if (fstat(it->fd, &it->st) < 0) {
+                        atomic_fetch_add(&sh->unreadable, 1);
+                        note(sh, NK_UNREADABLE, it->path, "cannot be read: %s", strerror(errno));
+                        return;
+                }
+                if (!S_ISREG(it->st.st_mode)) {
+                        atomic_fetch_add(&sh->changed, 1);
+                        note(sh, NK_CHANGED, it->path,
+                             "was replaced by something other than a file; not read");
+                        return;
+                }
+                if (skip_by_size(sh, it->path, &it->st))
+                        return;
+        }
         r = scan_fd(o->engine, w->scratch, w->buf, it->fd, &it->st, it->path, o->max_file_size,
                     o->on_match, o->userdata, &bytes, &binary, &changed);
         if (r == -EFBIG) {
@@ -278,7 +319,8 @@ static void push_batch(struct shared *sh)
         pthread_mutex_unlock(&sh->lock);
 }
 
-/* Queue an open file for the workers (takes FD and PATH in every case). */
+/* Queue an open file for the workers (takes FD and PATH in every case).
+ * ST is what was seen of it, or NULL when the worker is to fstat it. */
 static int enqueue(struct shared *sh, int fd, char *path, const struct stat *st)
 {
         batch_t *b = sh->cur;
@@ -293,8 +335,11 @@ static int enqueue(struct shared *sh, int fd, char *path, const struct stat *st)
                 b->n = 0;
                 b->bytes = 0;
         }
-        b->items[b->n++] = (item_t){ fd, path, *st };
-        b->bytes += (uint64_t)st->st_size;
+        if (st) {
+                b->items[b->n++] = (item_t){ .fd = fd, .path = path, .st = *st };
+                b->bytes += (uint64_t)st->st_size;
+        } else
+                b->items[b->n++] = (item_t){ .fd = fd, .path = path, .need_stat = true };
         if (b->n == BATCH_FILES || b->bytes >= BATCH_BYTES)
                 push_batch(sh);
         sh->queued++;
@@ -327,7 +372,9 @@ static int open_file(const rootfs_t *root, int dirfd, const char *name)
 }
 
 /* The walk saw the regular file NAME in DIRFD: open it, check it is what
- * was seen, and queue it. */
+ * was seen, and queue it. SEEN is its stat, or NULL when the walk only
+ * knows from the directory listing that it is a regular file; the size
+ * checks then wait for the worker's fstat of the open file. */
 static int consider_file(struct shared *sh, int dirfd, const char *name, const char *path,
                          const struct stat *seen)
 {
@@ -335,17 +382,8 @@ static int consider_file(struct shared *sh, int dirfd, const char *name, const c
         char *copy;
         int fd;
 
-        if ((uint64_t)seen->st_size > o->max_file_size) {
-                atomic_fetch_add(&sh->too_large, 1);
-                note(sh, NK_TOO_LARGE, path,
-                     "not scanned: %llu bytes is over the size cap of %llu (secret.max_file_size)",
-                     (unsigned long long)seen->st_size, (unsigned long long)o->max_file_size);
+        if (seen && skip_by_size(sh, path, seen))
                 return 0;
-        }
-        if (seen->st_size == 0) {
-                atomic_fetch_add(&sh->empty, 1);
-                return 0;
-        }
         fd = open_file(o->root, dirfd, name);
         if (fd < 0) {
                 if (fd == -ENOENT) {
@@ -362,8 +400,9 @@ static int consider_file(struct shared *sh, int dirfd, const char *name, const c
         }
         /* No second stat here (it would cost a system call per file): the
          * open cannot block (O_NONBLOCK) nor follow a symlink, the read is
-         * capped at the size the walk saw, and a file swapped in between
-         * reads short or fails, which counts it as changed or unreadable. */
+         * capped at the size the walk (or the worker's fstat) saw, and a
+         * file swapped in between reads short or fails, which counts it as
+         * changed or unreadable. */
         copy = strdup(path);
         if (!copy) {
                 close(fd);
@@ -390,6 +429,7 @@ static int walk_cb(const walk_entry_t *e, void *userdata)
         const secrets_filescan_opts_t *o = sh->o;
         mode_t mode = e->st->st_mode;
         size_t nlen;
+        int r;
 
         if (atomic_load(&sh->err))
                 return WALK_STOP;
@@ -435,8 +475,10 @@ static int walk_cb(const walk_entry_t *e, void *userdata)
                         sh->excluded++;
                         return WALK_CONTINUE;
                 }
-                return consider_file(sh, e->dirfd, e->name, e->path, e->st) < 0 ? -ENOMEM
-                                                                                : WALK_CONTINUE;
+                /* The walk trusts the listing's file type (trust_dtype):
+                 * the size is only known once the file is open. */
+                r = consider_file(sh, e->dirfd, e->name, e->path, e->type_only ? NULL : e->st);
+                return r < 0 ? -ENOMEM : WALK_CONTINUE;
         }
         if (S_ISLNK(mode))
                 sh->symlinks_skipped++;
@@ -458,7 +500,7 @@ static void walk_error(const char *path, int err, void *userdata)
         } else {
                 atomic_fetch_add(&sh->walk_errors, 1);
                 note(sh, NK_WALK, path, "not walked: %s",
-                     err == -ELOOP ? "directory tree too deep" : strerror(-err));
+                     err == -ELOOP ? "a directory loop or a tree too deep" : strerror(-err));
         }
 }
 
@@ -466,7 +508,11 @@ static void walk_error(const char *path, int err, void *userdata)
 static int scan_start(struct shared *sh, const char *start)
 {
         const secrets_filescan_opts_t *o = sh->o;
-        walk_opts_t wopts = { .skip_pseudo = true, .on_error = walk_error };
+        /* Regular files and directories are known by the listing's type;
+         * a stat per file would only give the size, which the worker's
+         * fstat of the open file gives as well (issue 4: walking a million
+         * files must cost about what "rg --files" does). */
+        walk_opts_t wopts = { .skip_pseudo = true, .trust_dtype = true, .on_error = walk_error };
         walk_stats_t ws;
         struct stat st;
         int r;
