@@ -18,7 +18,8 @@ test_pkgs="libcmocka-dev clang libclang-rt-14-dev jq python3 python3-rpm rpm zip
   redis-server mariadb-server mariadb-client nginx openssh-server openssh-client
   memcached nftables iptables iproute2 openssl nmap sshpass libmaxmind-db-writer-perl
   util-linux gzip tzdata systemd-journal-remote
-  postgresql vsftpd whois john curl socat"
+  postgresql vsftpd whois john curl socat
+  chromium"
 pkgs=$build_pkgs
 [ "$what" = test ] && pkgs="$pkgs $test_pkgs"
 # Node.js and npm from Debian, unless a Node.js with npm is already installed
@@ -30,3 +31,12 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 # shellcheck disable=SC2086
 $SUDO apt-get install -y -qq --no-install-recommends $pkgs >/dev/null
+# The console's browser test drives Debian's chromium with playwright-core
+# from npm, installed from the committed lock file into
+# tests/integration/center/node_modules (ignored by git). playwright-core
+# downloads no browser of its own.
+if [ "$what" = test ]; then
+        top=$(cd "$(dirname "$0")/.." && pwd)
+        (cd "$top/tests/integration/center" &&
+                PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+fi

@@ -15,6 +15,7 @@
 #include "center/commands.h"
 #include "center/cutil.h"
 #include "center/hosts.h"
+#include "center/notify.h"
 #include "center/retention.h"
 #include "center/routes.h"
 #include "center/schema.h"
@@ -452,6 +453,14 @@ int center_start(center_t *c, char **ret_error)
                 return -EAGAIN;
         }
         c->maint_running = true;
+        /* Notifications go out from their own thread, so a slow mail server
+         * never delays maintenance. */
+        r = notify_start(c, &c->notifier);
+        if (r < 0) {
+                center_stop(c);
+                *ret_error = str_printf("cannot start the notifier: %s", strerror(-r));
+                return r;
+        }
         return 0;
 }
 
@@ -466,6 +475,7 @@ void center_stop(center_t *c)
                 return;
         /* Stop taking requests first; those being handled finish. */
         http_server_stop(TAKE_PTR(c->server));
+        notify_stop(TAKE_PTR(c->notifier));
         if (c->maint_running) {
                 pthread_mutex_lock(&c->maint_lock);
                 c->stopping = true;

@@ -100,6 +100,8 @@ struct center {
         pthread_mutex_t maint_lock;
         pthread_cond_t maint_cond;
         int64_t last_retention_us;
+        /* The notification sender (notify.c); NULL when not started. */
+        struct notifier *notifier;
 };
 
 /* Open the database named in CFG (copied), apply migrations and build the

@@ -10,6 +10,7 @@
 
 #include "center/center.h"
 #include "center/cutil.h"
+#include "center/handling.h"
 #include "center/hosts.h"
 #include "core/alert.h"
 #include "core/buf.h"
@@ -964,6 +965,8 @@ static int store_body(cdb_conn_t *c, void *userdata)
                 goto pending;
         }
         r = store_alerts(c, s, &counts);
+        if (r == 0) /* alerts matching an allowlist rule leave the open counts */
+                r = handling_intake_allowlist(c, s->host_id, b, s->now, counts.in.alerts, NULL);
         if (r == 0)
                 r = store_findings(c, s);
         if (r == 0)

@@ -6,9 +6,12 @@
 
 #include "center/api_read.h"
 #include "center/commands.h"
+#include "center/console.h"
 #include "center/enroll.h"
+#include "center/handling.h"
 #include "center/hosts.h"
 #include "center/intake.h"
+#include "center/notify.h"
 #include "core/timeutil.h"
 
 static int h_metrics(void *app, http_req_t *req, http_resp_t *resp)
@@ -81,6 +84,9 @@ static const struct module_routes modules[] = {
         { intake_routes, &intake_n_routes },
         { commands_routes, &commands_n_routes },
         { api_read_routes, &api_read_n_routes },
+        { console_routes, &console_n_routes },
+        { handling_routes, &handling_n_routes },
+        { notify_routes, &notify_n_routes },
 };
 
 /* The router points into a copy of the modules' routes, with the caps

@@ -168,8 +168,137 @@ static const char v1_sql[] =
         " result TEXT);"
         "CREATE INDEX commands_host ON commands (host_id, status, created_at);";
 
+/* The web console's people and their sessions (console.c, users.c,
+ * session.c). Passwords are yescrypt hashes; a TOTP secret is kept as it
+ * must be to compute codes (base32), NULL when the second factor is off;
+ * totp_last_step refuses a code used once already. The lockout counts
+ * failures in a window that starts at the first failure (fail_window_start)
+ * and locks the account until locked_until. Sessions are stored by the
+ * SHA-256 of their cookie value only. */
+static const char v_console_sql[] = "CREATE TABLE users ("
+                                    " id BIGINT PRIMARY KEY,"
+                                    " name TEXT NOT NULL UNIQUE,"
+                                    " role TEXT NOT NULL,"
+                                    " pw_hash TEXT NOT NULL,"
+                                    " totp_secret TEXT,"
+                                    " totp_last_step BIGINT NOT NULL DEFAULT 0,"
+                                    " fail_count INTEGER NOT NULL DEFAULT 0,"
+                                    " fail_window_start BIGINT NOT NULL DEFAULT 0,"
+                                    " locked_until BIGINT NOT NULL DEFAULT 0,"
+                                    " disabled INTEGER NOT NULL DEFAULT 0,"
+                                    " created_at BIGINT NOT NULL,"
+                                    " pw_changed_at BIGINT NOT NULL,"
+                                    " last_login BIGINT);"
+
+                                    "CREATE TABLE sessions ("
+                                    " id_hash TEXT PRIMARY KEY,"
+                                    " user_id BIGINT NOT NULL,"
+                                    " csrf TEXT NOT NULL,"
+                                    " created_at BIGINT NOT NULL,"
+                                    " last_used BIGINT NOT NULL,"
+                                    " expires_at BIGINT NOT NULL,"
+                                    " remote TEXT);"
+                                    "CREATE INDEX sessions_user ON sessions (user_id);"
+                                    "CREATE INDEX sessions_expires ON sessions (expires_at);";
+
+/* Handling (handling.c): allowlist rules for alerts (host_id NULL: every
+ * host) and the audit log of every change people make. An audit entry's
+ * before and after states are JSON text; ids are random (several center
+ * processes write at once), so entries are ordered by (time, id). */
+static const char v_handling_sql[] =
+        "CREATE TABLE allowlist_rules ("
+        " id BIGINT PRIMARY KEY,"
+        " host_id BIGINT,"
+        " field TEXT NOT NULL,"
+        " op TEXT NOT NULL,"
+        " value TEXT NOT NULL,"
+        " note TEXT,"
+        " created_at BIGINT NOT NULL,"
+        " created_by TEXT);"
+        "CREATE INDEX allowlist_rules_host ON allowlist_rules (host_id);"
+
+        "CREATE TABLE audit_log ("
+        " id BIGINT PRIMARY KEY,"
+        " time BIGINT NOT NULL,"
+        " actor TEXT NOT NULL,"
+        " role TEXT NOT NULL,"
+        " remote TEXT,"
+        " action TEXT NOT NULL,"
+        " target_type TEXT NOT NULL,"
+        " target TEXT NOT NULL,"
+        " host_id BIGINT,"
+        " before_state TEXT,"
+        " after_state TEXT,"
+        " reason TEXT);"
+        "CREATE INDEX audit_log_time ON audit_log (time, id);";
+
+/* Notifications (notify.c): the settings document (one row), channels
+ * (their config as JSON, secrets included: the database is as sensitive
+ * as the configuration file), the notifier's cursor per source, the
+ * delivery queue (its primary key is what keeps one item from going twice
+ * to one channel), and the console inbox. The two indexes let the
+ * notifier read alerts and findings in the order they were stored. */
+static const char v_notify_sql[] =
+        "CREATE TABLE notify_settings ("
+        " id INTEGER PRIMARY KEY,"
+        " doc TEXT NOT NULL,"
+        " updated_at BIGINT NOT NULL,"
+        " updated_by TEXT);"
+
+        "CREATE TABLE notify_channels ("
+        " id BIGINT PRIMARY KEY,"
+        " name TEXT NOT NULL UNIQUE,"
+        " kind TEXT NOT NULL,"
+        " config TEXT NOT NULL,"
+        " created_at BIGINT NOT NULL,"
+        " created_by TEXT);"
+
+        "CREATE TABLE notify_cursor ("
+        " source TEXT PRIMARY KEY,"
+        " t BIGINT NOT NULL,"
+        " host_id BIGINT NOT NULL,"
+        " item_id TEXT NOT NULL);"
+
+        "CREATE TABLE notify_queue ("
+        " channel_id BIGINT NOT NULL,"
+        " kind TEXT NOT NULL,"
+        " host_id BIGINT NOT NULL,"
+        " item_id TEXT NOT NULL,"
+        " level INTEGER NOT NULL,"
+        " digest INTEGER NOT NULL,"
+        " created_at BIGINT NOT NULL,"
+        " due_at BIGINT NOT NULL,"
+        " status TEXT NOT NULL,"
+        " attempts INTEGER NOT NULL DEFAULT 0,"
+        " next_try BIGINT NOT NULL,"
+        " claimed_by TEXT,"
+        " claimed_until BIGINT,"
+        " sent_at BIGINT,"
+        " last_error TEXT,"
+        " PRIMARY KEY (channel_id, kind, host_id, item_id));"
+        "CREATE INDEX notify_queue_next ON notify_queue (status, next_try);"
+        "CREATE INDEX notify_queue_sent ON notify_queue (channel_id, host_id, sent_at);"
+
+        "CREATE TABLE notify_inbox ("
+        " id BIGINT PRIMARY KEY,"
+        " channel_id BIGINT NOT NULL,"
+        " created_at BIGINT NOT NULL,"
+        " kind TEXT NOT NULL,"
+        " level TEXT NOT NULL,"
+        " title TEXT NOT NULL,"
+        " body TEXT NOT NULL,"
+        " items TEXT NOT NULL,"
+        " read_at BIGINT);"
+        "CREATE INDEX notify_inbox_created ON notify_inbox (created_at, id);"
+
+        "CREATE INDEX alerts_received ON alerts (received, host_id, id);"
+        "CREATE INDEX findings_updated ON findings (updated_at, host_id, id);";
+
 const cdb_migration_t schema_migrations[] = {
         { 1, "hosts, tokens, intake, results, history, commands", v1_sql },
+        { 2, "console users and sessions", v_console_sql },
+        { 3, "handling: allowlist rules, audit log", v_handling_sql },
+        { 4, "notifications: settings, channels, queue, inbox", v_notify_sql },
 };
 
 const size_t schema_n_migrations = ELEMENTSOF(schema_migrations);

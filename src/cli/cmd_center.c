@@ -16,9 +16,12 @@
 #include "center/auth.h"
 #include "center/cdb.h"
 #include "center/center.h"
+#include "center/console.h"
 #include "center/cutil.h"
 #include "center/enroll.h"
 #include "center/schema.h"
+#include "center/users.h"
+#include "center/users_totp.h"
 #include "cli/cli.h"
 #include "core/log.h"
 #include "core/text.h"
@@ -39,6 +42,15 @@ static void center_help(FILE *f)
               "  token revoke ID        revoke an enrollment token\n"
               "  apikey create          make an API key for the REST API (printed once)\n"
               "  apikey revoke ID       revoke an API key\n"
+              "  user add NAME          add a console user (--role; prints a generated password)\n"
+              "  user passwd NAME       set a new password (generated and printed, or\n"
+              "                         --password-stdin); ends the user's sessions\n"
+              "  user role NAME         change a user's role (--role)\n"
+              "  user totp NAME         turn the TOTP second factor on (prints the secret),\n"
+              "                         or off with --off\n"
+              "  user unlock NAME       lift a lockout after failed logins\n"
+              "  user del NAME          delete a user\n"
+              "  user list              list users\n"
               "\n"
               "Options:\n"
               "  --listen ADDR:PORT     listen address (center.listen; "
@@ -48,9 +60,13 @@ static void center_help(FILE *f)
               "  --uses N               token create: enrollments allowed (default 1)\n"
               "  --expires DURATION     token create: lifetime, e.g. 30m, 24h, 7d (default 24h)\n"
               "  --note TEXT            token create: a note shown in the token list\n"
-              "  --role ROLE            apikey create: viewer or admin (default viewer)\n"
+              "  --role ROLE            apikey create, user add/role: viewer or admin\n"
+              "                         (default viewer)\n"
+              "  --password-stdin       user passwd: read the password from the first line\n"
+              "                         of standard input (at least 12 characters)\n"
+              "  --off                  user totp: turn the second factor off\n"
               "  --name NAME            apikey create: what the key is for\n"
-              "  --json                 token/apikey create, token list: print JSON\n"
+              "  --json                 token/apikey create, token/user list: print JSON\n"
               "  --ready-file FILE      serve: write the URL to FILE once listening\n"
               "  --state DIR, --config FILE, -v, -q   see 'vigil --help'\n"
               "  -h, --help             print this help\n"
@@ -125,6 +141,11 @@ static int serve(const center_config_t *cfg, const char *ready_file)
                 log_error("%s", err ? err : strerror(-r));
                 return EXIT_TROUBLE;
         }
+        r = console_attach(c);
+        if (r < 0) {
+                log_error("cannot attach the console's session login: %s", strerror(-r));
+                return EXIT_TROUBLE;
+        }
         r = center_start(c, &err);
         if (r < 0) {
                 log_error("%s", err ? err : strerror(-r));
@@ -181,7 +202,7 @@ struct opts {
         const char *listen, *db, *note, *name, *ready_file;
         const char *role, *expires;
         unsigned long long uses;
-        bool json;
+        bool json, password_stdin, off;
 };
 
 static int token_cmd(const center_config_t *cfg, const struct opts *o, int argc, char **argv)
@@ -344,6 +365,164 @@ static int apikey_cmd(const center_config_t *cfg, const struct opts *o, int argc
         return cli_usage_error("center", "unknown apikey command '%s'", sub);
 }
 
+/* Read one line of standard input (the password), without its newline.
+ * Returns 0, -EINVAL when there is none or it is too long. */
+static int read_password(char *out, size_t size)
+{
+        size_t n;
+
+        if (!fgets(out, (int)size, stdin))
+                return -EINVAL;
+        n = strlen(out);
+        if (n > 0 && out[n - 1] == '\n')
+                out[--n] = 0;
+        else if (!feof(stdin))
+                return -EINVAL; /* longer than the buffer */
+        if (n > 0 && out[n - 1] == '\r')
+                out[--n] = 0;
+        return 0;
+}
+
+static int user_error(cdb_conn_t *conn, const char *what, const char *name, int r)
+{
+        if (r == -ENOENT)
+                log_error("no user named '%s'", name);
+        else if (r == -EEXIST)
+                log_error("a user named '%s' exists already", name);
+        else if (r == -EINVAL)
+                log_error("%s: bad user name, role or password (names: letters, digits, '.', "
+                          "'_', '@', '-'; passwords: %d to %d characters)",
+                          what, USERS_PASSWORD_MIN, USERS_PASSWORD_MAX);
+        else
+                log_error("%s: %s", what,
+                          r == -EIO || r == -EAGAIN ? cdb_errmsg(conn) : strerror(-r));
+        return EXIT_TROUBLE;
+}
+
+static int user_cmd(const center_config_t *cfg, const struct opts *o, int argc, char **argv)
+{
+        _cleanup_cdb_ cdb_t *db = NULL;
+        _cleanup_conn_ cdb_conn_t *conn = NULL;
+        const char *sub = argc > 0 ? argv[0] : NULL, *name = argc > 1 ? argv[1] : NULL;
+        int64_t now = timeutil_now_us();
+        int role = HTTP_AUTH_VIEWER, r;
+
+        if (!sub)
+                return cli_usage_error("center",
+                                       "user needs add, passwd, role, totp, unlock, del or list");
+        if (strcmp(sub, "list") == 0) {
+                json_t *arr = NULL, *u;
+                size_t i;
+
+                if (argc != 1)
+                        return cli_usage_error("center", "user list takes no arguments");
+                db = open_db(cfg);
+                if (!db || cdb_acquire(db, &conn) < 0)
+                        return EXIT_TROUBLE;
+                r = users_list(conn, now, &arr);
+                if (r < 0)
+                        return user_error(conn, "user list", "", r);
+                if (o->json) {
+                        json_dumpf(arr, stdout, JSON_COMPACT);
+                        fputc('\n', stdout);
+                } else {
+                        printf("%-24s  %-6s  %-4s  %-6s  %s\n", "NAME", "ROLE", "TOTP", "LOCKED",
+                               "LAST LOGIN");
+                        json_array_foreach (arr, i, u) {
+                                const char *ll =
+                                        json_string_value(json_object_get(u, "last_login"));
+                                printf("%-24s  %-6s  %-4s  %-6s  %s\n",
+                                       json_string_value(json_object_get(u, "name")),
+                                       json_string_value(json_object_get(u, "role")),
+                                       json_is_true(json_object_get(u, "totp")) ? "on" : "off",
+                                       json_is_true(json_object_get(u, "locked")) ? "yes" : "no",
+                                       ll ? ll : "never");
+                        }
+                }
+                json_decref(arr);
+                return EXIT_CLEAN;
+        }
+        if (argc != 2)
+                return cli_usage_error("center", "user %s needs one user name", sub);
+        if ((strcmp(sub, "add") == 0 || strcmp(sub, "role") == 0) &&
+            auth_role_from_name(o->role ? o->role : "viewer", &role) < 0)
+                return cli_usage_error("center", "--role must be viewer or admin");
+        if (strcmp(sub, "role") == 0 && !o->role)
+                return cli_usage_error("center", "user role needs --role");
+        if (strcmp(sub, "add") == 0 || strcmp(sub, "passwd") == 0) {
+                char pw[USERS_PASSWORD_MAX + 2];
+                bool generated = !o->password_stdin;
+
+                if (strcmp(sub, "add") == 0 && o->password_stdin)
+                        return cli_usage_error("center", "user add always generates the password; "
+                                                         "use user passwd --password-stdin after");
+                if (!users_name_ok(name))
+                        return cli_usage_error("center",
+                                               "'%s' is not a user name (1 to %d letters, digits, "
+                                               "'.', '_', '@', '-')",
+                                               name, USERS_NAME_MAX);
+                if (generated)
+                        r = users_generate_password(pw);
+                else if ((r = read_password(pw, sizeof(pw))) == 0 && users_password_ok(pw) < 0)
+                        r = -EINVAL;
+                if (r < 0) {
+                        log_error("%s", generated ? "no randomness for a password"
+                                                  : "the password must be one line of 12 to "
+                                                    "1024 characters");
+                        return EXIT_TROUBLE;
+                }
+                db = open_db(cfg);
+                if (!db || cdb_acquire(db, &conn) < 0)
+                        return EXIT_TROUBLE;
+                if (strcmp(sub, "add") == 0)
+                        r = users_add(conn, name, role, pw, now, NULL);
+                else
+                        r = users_set_password(conn, name, pw, now);
+                if (r < 0) {
+                        explicit_bzero(pw, sizeof(pw));
+                        return user_error(conn, sub, name, r);
+                }
+                if (generated)
+                        printf("%s\n", pw);
+                explicit_bzero(pw, sizeof(pw));
+                if (strcmp(sub, "add") == 0)
+                        fprintf(stderr, "user %s (%s) added; the password above is shown once\n",
+                                name, auth_role_name(role));
+                else
+                        fprintf(stderr, "password of %s changed; their sessions have ended\n",
+                                name);
+                return EXIT_CLEAN;
+        }
+        db = open_db(cfg);
+        if (!db || cdb_acquire(db, &conn) < 0)
+                return EXIT_TROUBLE;
+        if (strcmp(sub, "role") == 0)
+                r = users_set_role(conn, name, role);
+        else if (strcmp(sub, "unlock") == 0)
+                r = users_unlock(conn, name);
+        else if (strcmp(sub, "del") == 0)
+                r = users_delete(conn, name);
+        else if (strcmp(sub, "totp") == 0) {
+                char secret[USERS_TOTP_SECRET_LEN + 1];
+
+                r = users_set_totp(conn, name, o->off ? NULL : secret);
+                if (r == 0 && !o->off) {
+                        /* The otpauth URI is what authenticator apps read
+                         * from a QR code; the name is from users_name_ok's
+                         * alphabet, so it needs no escaping. */
+                        printf("%s\n", secret);
+                        printf("otpauth://totp/vigil:%s?secret=%s&issuer=vigil&algorithm=SHA1"
+                               "&digits=%d&period=%d\n",
+                               name, secret, USERS_TOTP_DIGITS, USERS_TOTP_STEP_S);
+                        explicit_bzero(secret, sizeof(secret));
+                }
+        } else
+                return cli_usage_error("center", "unknown user command '%s'", sub);
+        if (r < 0)
+                return user_error(conn, sub, name, r);
+        return EXIT_CLEAN;
+}
+
 int cmd_center(int argc, char **argv, cli_globals_t *g)
 {
         enum {
@@ -356,6 +535,8 @@ int cmd_center(int argc, char **argv, cli_globals_t *g)
                 OPT_NAME,
                 OPT_JSON,
                 OPT_READY,
+                OPT_PASSWORD_STDIN,
+                OPT_OFF,
         };
         static const struct option longopts[] = {
                 CLI_GLOBAL_LONGOPTS,
@@ -368,6 +549,8 @@ int cmd_center(int argc, char **argv, cli_globals_t *g)
                 { "name", required_argument, NULL, OPT_NAME },
                 { "json", no_argument, NULL, OPT_JSON },
                 { "ready-file", required_argument, NULL, OPT_READY },
+                { "password-stdin", no_argument, NULL, OPT_PASSWORD_STDIN },
+                { "off", no_argument, NULL, OPT_OFF },
                 { "help", no_argument, NULL, 'h' },
                 { NULL, 0, NULL, 0 },
         };
@@ -414,6 +597,12 @@ int cmd_center(int argc, char **argv, cli_globals_t *g)
                 case OPT_READY:
                         o.ready_file = optarg;
                         break;
+                case OPT_PASSWORD_STDIN:
+                        o.password_stdin = true;
+                        break;
+                case OPT_OFF:
+                        o.off = true;
+                        break;
                 case 'h':
                         center_help(stdout);
                         return EXIT_CLEAN;
@@ -456,6 +645,8 @@ int cmd_center(int argc, char **argv, cli_globals_t *g)
                 r = token_cmd(&cfg, &o, rest, argv + optind);
         else if (strcmp(cmd, "apikey") == 0)
                 r = apikey_cmd(&cfg, &o, rest, argv + optind);
+        else if (strcmp(cmd, "user") == 0)
+                r = user_cmd(&cfg, &o, rest, argv + optind);
         else
                 r = cli_usage_error("center", "unknown command or extra argument: '%s'", cmd);
         center_config_clear(&cfg);

@@ -11,7 +11,8 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from centerlib import ON_CI, PgCluster, pg_available  # noqa: E402
 
-DB_TESTS = ["cdb", "intake", "enroll", "commands", "hosts", "retention", "api_read", "center"]
+DB_TESTS = ["cdb", "intake", "enroll", "commands", "hosts", "retention", "api_read", "center",
+            "handling", "notify", "users", "session", "console"]
 
 
 def main():
