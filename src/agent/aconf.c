@@ -36,6 +36,7 @@ void agent_config_clear(agent_config_t *ac)
         free(ac->logs);
         free(ac->output);
         free(ac->journal_dir);
+        free(ac->center_ca);
         schedule_clear(&ac->scans);
         memset(ac, 0, sizeof(*ac));
 }
@@ -203,6 +204,71 @@ static int get_bool(const config_t *c, const char *key, bool def, bool *ret, cha
         return 0;
 }
 
+static int get_size(const config_t *c, const char *key, unsigned long long def,
+                    unsigned long long min, unsigned long long max, unsigned long long *ret,
+                    char **ret_error)
+{
+        unsigned long long v = def;
+        int r = config_get_size(c, key, &v);
+
+        if ((r < 0 && r != -ENOENT) || v < min || v > max) {
+                *ret_error =
+                        str_printf("%s: a size from %lluKiB to %lluMiB", key, min / KiB, max / MiB);
+                return -EINVAL;
+        }
+        *ret = v;
+        return 0;
+}
+
+/* agent.center.* and agent.commands.* */
+static int load_center(const config_t *c, agent_config_t *ac, char **ret_error)
+{
+        unsigned long long items, bytes, spool;
+        json_t *v;
+        int r;
+
+        if ((r = get_bool(c, "agent.center.enabled", true, &ac->center, ret_error)) < 0 ||
+            (r = get_size(c, "agent.center.batch_bytes", 1 * MiB, 4 * KiB, 8 * MiB, &bytes,
+                          ret_error)) < 0 ||
+            (r = get_size(c, "agent.center.spool_max", 256 * MiB, 1 * MiB, 64 * GiB, &spool,
+                          ret_error)) < 0 ||
+            (r = get_ms(c, "agent.center.heartbeat", 60000, 1000, 3600000, &ac->heartbeat_ms,
+                        ret_error)) < 0 ||
+            (r = get_ms(c, "agent.center.commands_interval", 30000, 1000, 3600000, &ac->commands_ms,
+                        ret_error)) < 0 ||
+            (r = get_ms(c, "agent.center.retry_max", 300000, 1000, 3600000, &ac->retry_max_ms,
+                        ret_error)) < 0 ||
+            (r = get_ms(c, "agent.center.timeout", 30000, 1000, 300000, &ac->timeout_ms,
+                        ret_error)) < 0 ||
+            (r = get_bool(c, "agent.commands.scan_now", true, &ac->cmd_scan_now, ret_error)) < 0 ||
+            (r = get_bool(c, "agent.commands.update_rules", true, &ac->cmd_update_rules,
+                          ret_error)) < 0 ||
+            (r = get_bool(c, "agent.commands.block_ip", true, &ac->cmd_block_ip, ret_error)) < 0 ||
+            (r = get_bool(c, "agent.commands.quarantine", false, &ac->cmd_quarantine, ret_error)) <
+                    0 ||
+            (r = get_bool(c, "agent.commands.kill", false, &ac->cmd_kill, ret_error)) < 0)
+                return r;
+        items = (unsigned long long)config_get_int(c, "agent.center.batch_items", 500);
+        v = config_get(c, "agent.center.batch_items");
+        if ((v && !json_is_integer(v)) || items < 1 || items > 1000) {
+                *ret_error = strdup("agent.center.batch_items: 1 to 1000");
+                return -EINVAL;
+        }
+        ac->batch_items = (size_t)items;
+        ac->batch_bytes = (size_t)bytes;
+        ac->spool_max = spool;
+        v = config_get(c, "agent.center.ca_file");
+        if (v && json_is_string(v) && json_string_value(v)[0] == '/') {
+                ac->center_ca = strdup(json_string_value(v));
+                if (!ac->center_ca)
+                        return -ENOMEM;
+        } else if (v && !json_is_null(v)) {
+                *ret_error = strdup("agent.center.ca_file: an absolute file name");
+                return -EINVAL;
+        }
+        return 0;
+}
+
 int agent_config_load(const config_t *c, const char *root, agent_config_t *ret, char **ret_error)
 {
         agent_config_t ac = { 0 };
@@ -332,7 +398,8 @@ int agent_config_load(const config_t *c, const char *root, agent_config_t *ret, 
                 r = -EINVAL;
                 goto fail;
         }
-        if ((r = schedule_load(c, &ac.scans, ret_error)) < 0)
+        if ((r = schedule_load(c, &ac.scans, ret_error)) < 0 ||
+            (r = load_center(c, &ac, ret_error)) < 0)
                 goto fail;
         *ret = ac;
         return 0;

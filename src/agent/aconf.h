@@ -23,7 +23,13 @@
  *   agent.poll_interval   how often followed files are looked at without
  *                         an inotify event (2s; 100ms..60s)
  *   agent.batch           bytes read per source per turn of the loop (1MiB)
- *   agent.scan_nice       nice value of scan threads (10; 0..19) */
+ *   agent.scan_nice       nice value of scan threads (10; 0..19)
+ *   agent.center.*        reporting to a center (docs/agent.md, "Reporting
+ *                         to a center"): enabled, ca_file, batch_items,
+ *                         batch_bytes, spool_max, heartbeat, commands_interval,
+ *                         retry_max, timeout
+ *   agent.commands.*      which center commands run: scan_now, update_rules,
+ *                         block_ip (true), quarantine, kill (false) */
 #pragma once
 
 #include <stdbool.h>
@@ -69,6 +75,15 @@ typedef struct agent_config {
         int64_t poll_us;
         size_t batch;
         int scan_nice;
+        /* agent.center */
+        bool center;        /* report when enrolled */
+        char *center_ca;    /* NULL: the one given at enrollment */
+        size_t batch_items; /* 1..1000 (500) */
+        size_t batch_bytes; /* item JSON per batch (1MiB) */
+        uint64_t spool_max; /* bytes of spooled JSON (256MiB) */
+        int64_t heartbeat_ms, commands_ms, retry_max_ms, timeout_ms;
+        /* agent.commands */
+        bool cmd_scan_now, cmd_update_rules, cmd_block_ip, cmd_quarantine, cmd_kill;
 } agent_config_t;
 
 /* Read the settings. Default logs are looked for under ROOT ("" or NULL

@@ -1,6 +1,7 @@
 #include "agent/agent.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -14,9 +15,12 @@
 
 #include "agent/aconf.h"
 #include "agent/astore.h"
+#include "agent/cclient.h"
 #include "agent/jsource.h"
 #include "agent/output.h"
 #include "agent/schedule.h"
+#include "agent/ship.h"
+#include "agent/spool.h"
 #include "agent/tail.h"
 #include "core/ipaddr.h"
 #include "core/jsonx.h"
@@ -32,6 +36,10 @@
 #include "detect/netattack/block.h"
 #include "detect/netattack/netattack.h"
 #include "detect/sink.h"
+#include "scan/malware/quarantine.h"
+#include "scan/process/psconf.h"
+#include "scan/process/pslist.h"
+#include "scan/process/response.h"
 #include "scan/scanners.h"
 
 /* Timer periods. */
@@ -112,6 +120,7 @@ struct agent {
         astore_t *store;
         output_t *out;
         alert_sink_t sink;
+        ship_t *ship; /* reporting to a center; NULL when not enrolled */
 
         login_detectors_t *login;
         netattack_t *net;
@@ -1161,6 +1170,77 @@ static void scan_job_free(scan_job_t *j)
         free(j);
 }
 
+/* A secret that a scan finds for the first time on this host is a leak
+ * that just happened, not only a standing risk: the agent raises a
+ * data_leak alert for it, at the alert level that matches the finding's
+ * (high: urgent). "First time" is asked of the store before the scan's
+ * results are stored: no row, or one that was fixed since. The alert
+ * carries the finding's redacted evidence only; the secret itself never
+ * reaches the finding. */
+static bool secret_is_new(agent_t *a, const finding_t *f)
+{
+        sqlite3_stmt *st = NULL;
+        bool fresh = true;
+
+        if (sqlite3_prepare_v2(astore_db(a->store), "SELECT status FROM findings WHERE id = ?", -1,
+                               &st, NULL) != SQLITE_OK)
+                return false;
+        sqlite3_bind_text(st, 1, f->id, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW) {
+                const char *status = (const char *)sqlite3_column_text(st, 0);
+                fresh = status && strcmp(status, "fixed") == 0;
+        }
+        sqlite3_finalize(st);
+        return fresh;
+}
+
+/* Whether a completed scan of this host's secrets is on record. */
+static bool secret_scanned_before(agent_t *a)
+{
+        sqlite3_stmt *st = NULL;
+        bool seen = false;
+
+        if (sqlite3_prepare_v2(astore_db(a->store),
+                               "SELECT 1 FROM scans WHERE ',' || completed || ',' LIKE '%,secret,%'"
+                               " LIMIT 1",
+                               -1, &st, NULL) != SQLITE_OK)
+                return false;
+        seen = sqlite3_step(st) == SQLITE_ROW;
+        sqlite3_finalize(st);
+        return seen;
+}
+
+static void raise_secret_alert(agent_t *a, const finding_t *f, int64_t now_us)
+{
+        static const alert_level_t level_of[] = {
+                [FINDING_LOW] = ALERT_REMINDER,
+                [FINDING_MEDIUM] = ALERT_SUSPICIOUS,
+                [FINDING_HIGH] = ALERT_URGENT,
+        };
+        alert_level_t level = f->level >= FINDING_LOW && f->level <= FINDING_HIGH
+                                      ? level_of[f->level]
+                                      : ALERT_SUSPICIOUS;
+        alert_t *al = alert_new(ALERT_DATA_LEAK, f->check, f->object, level, now_us);
+        const char *key;
+        json_t *v;
+
+        if (!al)
+                return;
+        if (alert_set_title(al, "New secret found: %s", f->title ? f->title : f->check) < 0 ||
+            (f->remediation && alert_set_remediation(al, "%s", f->remediation) < 0) ||
+            alert_add_evidence_str(al, "finding_id", f->id) < 0) {
+                alert_free(al);
+                return;
+        }
+        json_object_foreach (f->evidence, key, v) {
+                if (json_is_string(v))
+                        (void)alert_add_evidence_str(al, key, json_string_value(v));
+                else if (json_is_integer(v))
+                        (void)alert_add_evidence_int(al, key, (long long)json_integer_value(v));
+        }
+        (void)on_alert(al, a);
+}
+
 static void scan_done(uv_work_t *req, int status)
 {
         scan_job_t *j = req->data;
@@ -1179,6 +1259,15 @@ static void scan_done(uv_work_t *req, int status)
                 arm_scan_timer(a);
                 return;
         }
+        /* Which secrets are new, asked before the results replace what the
+         * store knew. The first secret scan on a host only learns: what it
+         * finds was there before the agent, and is reported as findings. */
+        _cleanup_free_ bool *fresh = secret_scanned_before(a)
+                                             ? calloc(j->report->n_findings + 1, sizeof(*fresh))
+                                             : NULL;
+        for (size_t i = 0; fresh && i < j->report->n_findings; i++)
+                fresh[i] = j->report->findings[i]->category == CAT_SECRET &&
+                           secret_is_new(a, j->report->findings[i]);
         astore_scan_t sc = {
                 .schedule = j->key,
                 .scanners = &j->only,
@@ -1200,11 +1289,25 @@ static void scan_done(uv_work_t *req, int status)
                               (json_int_t)res.findings, "new", (json_int_t)res.new_open, "fixed",
                               (json_int_t)res.fixed, "alerts", (json_int_t)res.alerts, "seconds",
                               (json_int_t)((j->finished_us - j->started_us) / 1000000));
+                for (size_t i = 0; fresh && i < j->report->n_findings; i++)
+                        if (fresh[i])
+                                raise_secret_alert(a, j->report->findings[i], j->finished_us);
+                (void)commit(a);
                 if (o && a->out)
                         (void)output_note(a->out, o);
                 json_decref(o);
                 if (a->out)
                         (void)output_pump(a->out, NULL);
+                if (a->ship) {
+                        _cleanup_free_ char *sid = str_printf("s%lld-%lld", (long long)res.id,
+                                                              (long long)j->started_us);
+                        r = sid ? ship_put_scan(a->ship, sid, j->report, &j->completed,
+                                                j->started_us, j->finished_us)
+                                : -ENOMEM;
+                        if (r < 0)
+                                say(a, AGENT_LOG_WARN, "cannot spool the scan for the center: %s",
+                                    strerror(-r));
+                }
         }
         for (size_t i = 0; i < j->report->n_notes; i++)
                 if (j->report->notes[i].kind == REPORT_NOTE_ERROR)
@@ -1316,6 +1419,10 @@ static void on_upkeep(uv_timer_t *h)
 
         r = astore_prune(a->store, timeutil_now_us() - a->ac.retention_s * 1000000,
                          a->ac.max_alerts, &deleted);
+        /* Commands the center has acknowledged are remembered as long as
+         * alerts are, so a late second delivery is still recognised. */
+        if (r == 0)
+                r = spool_cmd_prune(a->store, timeutil_now_us() - a->ac.retention_s * 1000000);
         if (r < 0)
                 say(a, AGENT_LOG_WARN, "store upkeep: %s", strerror(-r));
         else if (deleted)
@@ -1368,6 +1475,321 @@ static void on_signal(uv_signal_t *h, int signum)
                 say(a, AGENT_LOG_INFO, "%s: stopping", signum == SIGTERM ? "SIGTERM" : "SIGINT");
         a->stopping = true;
         uv_stop(&a->loop);
+}
+
+/* ------------------------------------------------------------------ */
+/* Commands from the center                                            */
+
+static ship_cmd_status_t cmd_result(json_t **ret, ship_cmd_status_t st, const char *key,
+                                    const char *fmt, ...) _printf_(4, 5);
+static ship_cmd_status_t cmd_result(json_t **ret, ship_cmd_status_t st, const char *key,
+                                    const char *fmt, ...)
+{
+        char msg[512];
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        *ret = json_pack("{s:s}", key, msg);
+        return st;
+}
+
+#define REFUSE(ret, ...) cmd_result(ret, SHIP_CMD_REFUSED, "reason", __VA_ARGS__)
+#define FAIL(ret, ...)   cmd_result(ret, SHIP_CMD_FAILED, "error", __VA_ARGS__)
+
+static ship_cmd_status_t cmd_scan(agent_t *a, const strv_t *only, json_t **ret)
+{
+        char key[] = "center:scan_now";
+        schedule_entry_t e = { .key = key, .every = 1 };
+        json_t *names;
+        int r;
+
+        if (a->job)
+                return FAIL(ret, "a scan is already running; send the command again later");
+        if (a->stopping)
+                return FAIL(ret, "the agent is stopping");
+        e.only = *only;
+        r = start_scan(a, &e);
+        if (r < 0)
+                return FAIL(ret, "the scan could not start: %s", strerror(-r));
+        names = json_array();
+        for (size_t i = 0; names && i < only->n; i++)
+                json_array_append_new(names, json_string(only->v[i]));
+        *ret = json_pack("{s:b, s:o}", "started", 1, "scanners", names ? names : json_array());
+        return SHIP_CMD_DONE;
+}
+
+static ship_cmd_status_t cmd_scan_now(agent_t *a, json_t *args, json_t **ret)
+{
+        json_t *cats = json_object_get(args, "categories"), *c;
+        _cleanup_(strv_clear) strv_t only = { 0 };
+        size_t i, n;
+
+        if (!a->ac.cmd_scan_now)
+                return REFUSE(ret, "agent.commands.scan_now is off on this host");
+        if (json_array_size(cats) > 0) {
+                json_array_foreach (cats, i, c) {
+                        const char *name = json_string_value(c);
+                        if (!name || !scanner_find(name))
+                                return FAIL(ret, "categories[%zu]: not a scanner", i);
+                        if (!strv_contains(&only, name) && strv_push(&only, name) < 0)
+                                return FAIL(ret, "out of memory");
+                }
+        } else {
+                const scanner_t *all = scanners_all(&n);
+                for (i = 0; i < n; i++)
+                        if (strv_push(&only, all[i].name) < 0)
+                                return FAIL(ret, "out of memory");
+        }
+        return cmd_scan(a, &only, ret);
+}
+
+/* Verify a finding: scan its category again. */
+static ship_cmd_status_t cmd_verify(agent_t *a, json_t *args, json_t **ret)
+{
+        const char *fid = json_string_value(json_object_get(args, "finding_id"));
+        _cleanup_(strv_clear) strv_t only = { 0 };
+        sqlite3_stmt *st = NULL;
+        int r = -ENOENT;
+
+        if (!a->ac.cmd_scan_now)
+                return REFUSE(ret, "agent.commands.scan_now is off on this host");
+        if (!fid)
+                return FAIL(ret, "finding_id is missing");
+        if (sqlite3_prepare_v2(astore_db(a->store), "SELECT category FROM findings WHERE id = ?",
+                               -1, &st, NULL) != SQLITE_OK)
+                return FAIL(ret, "the store cannot be read");
+        sqlite3_bind_text(st, 1, fid, -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+                r = strv_push(&only, (const char *)sqlite3_column_text(st, 0));
+        sqlite3_finalize(st);
+        if (r == -ENOENT)
+                return FAIL(ret, "no finding with this id on this host");
+        if (r < 0 || !scanner_find(only.v[0]))
+                return FAIL(ret, "the finding's category cannot be scanned");
+        return cmd_scan(a, &only, ret);
+}
+
+static ship_cmd_status_t cmd_update_rules(agent_t *a, json_t **ret)
+{
+        if (!a->ac.cmd_update_rules)
+                return REFUSE(ret, "agent.commands.update_rules is off on this host");
+        if (!a->config_path)
+                return FAIL(ret, "the agent runs without a configuration file to reload");
+        say(a, AGENT_LOG_INFO, "center: reloading the configuration and rules");
+        a->reload = true;
+        a->stopping = true;
+        uv_stop(&a->loop);
+        *ret = json_pack("{s:b}", "reloading", 1);
+        return SHIP_CMD_DONE;
+}
+
+static ship_cmd_status_t cmd_block_ip(agent_t *a, int64_t id, json_t *args, json_t **ret)
+{
+        const char *ip = json_string_value(json_object_get(args, "ip"));
+        const char *dur = json_string_value(json_object_get(args, "duration"));
+        _cleanup_free_ char *cmd = NULL, *reason = NULL;
+        char addr[IPADDR_STR_MAX];
+        const char *why = NULL, *res;
+        int64_t secs = 0;
+        ipaddr_t ipa;
+        int r;
+
+        if (!a->ac.cmd_block_ip)
+                return REFUSE(ret, "agent.commands.block_ip is off on this host");
+        if (!a->blocker || !block_enabled(a->blocker))
+                return REFUSE(ret, "response.block.enabled is off on this host");
+        if (!ip || ipaddr_parse(ip, &ipa) < 0)
+                return FAIL(ret, "not an IP address");
+        if (dur && schedule_parse_every(dur, &secs) < 0)
+                return FAIL(ret, "duration: not a duration like 24h");
+        if (secs > (int64_t)UINT32_MAX)
+                secs = UINT32_MAX;
+        ipaddr_format(&ipa, addr);
+        r = block_check(a->blocker, &ipa, &why);
+        if (r == -EPERM)
+                return REFUSE(ret, "%s is never blocked here: %s", addr, why ? why : "protected");
+        reason = str_printf("center command %lld", (long long)id);
+        r = block_ip(a->blocker, &ipa, (unsigned)secs, reason ? reason : "center", &cmd);
+        if (r == -ERANGE)
+                return FAIL(ret, "the duration is longer than response.block.max_duration");
+        if (r < 0)
+                return FAIL(ret, "blocking %s failed: %s", addr, strerror(-r));
+        res = block_dry_run(a->blocker) ? "dry-run" : cmd ? "blocked" : "already blocked";
+        (void)astore_put_response(a->store, NULL, "block", addr, cmd, res);
+        say(a, AGENT_LOG_INFO, "center: %s %s", res, addr);
+        *ret = json_pack("{s:s, s:s, s:s?, s:I}", "ip", addr, "result", res, "command", cmd,
+                         "seconds", (json_int_t)secs);
+        return SHIP_CMD_DONE;
+}
+
+static ship_cmd_status_t cmd_quarantine(agent_t *a, int64_t id, json_t *args, json_t **ret)
+{
+        const char *path = json_string_value(json_object_get(args, "path"));
+        _cleanup_quarantine_ quarantine_t *q = NULL;
+        _cleanup_quarantine_entry_ quarantine_entry_t *e = NULL;
+        _cleanup_free_ char *reason = NULL;
+        int r;
+
+        if (!a->ac.cmd_quarantine)
+                return REFUSE(ret, "agent.commands.quarantine is off on this host");
+        if (!path || path[0] != '/')
+                return FAIL(ret, "path must be absolute");
+        r = quarantine_open(a->state_dir, true, NULL, NULL, &q);
+        if (r < 0)
+                return FAIL(ret, "the quarantine vault cannot be opened: %s", strerror(-r));
+        reason = str_printf("center command %lld", (long long)id);
+        r = quarantine_add(q, path, reason, QUARANTINE_STOP_NONE, &e);
+        if (r < 0)
+                return FAIL(ret, "%s",
+                            r == -EINVAL  ? "not a regular file"
+                            : r == -ELOOP ? "a symbolic link"
+                                          : strerror(-r));
+        (void)astore_put_response(a->store, NULL, "quarantine", path, NULL, "quarantined");
+        say(a, AGENT_LOG_INFO, "center: quarantined a file as %s", e->id);
+        *ret = json_pack("{s:s, s:s, s:s, s:I}", "path", path, "quarantine_id", e->id, "sha256",
+                         e->sha256, "size", (json_int_t)e->size);
+        return SHIP_CMD_DONE;
+}
+
+static ship_cmd_status_t cmd_kill(agent_t *a, json_t *args, json_t **ret)
+{
+        json_t *pidj = json_object_get(args, "pid"), *stj = json_object_get(args, "start_time");
+        _cleanup_close_ int pfd = -1;
+        pslist_opts_t po = { 0 };
+        psconf_t pc = { 0 };
+        ps_entry_t e;
+        response_outcome_t o;
+        ship_cmd_status_t st;
+        int err = 0, r;
+
+        if (!a->ac.cmd_kill)
+                return REFUSE(ret, "agent.commands.kill is off on this host");
+        if (!json_is_integer(pidj) || json_integer_value(pidj) <= 1 ||
+            json_integer_value(pidj) > 4194304)
+                return FAIL(ret, "pid must be a process id above 1");
+        pfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (pfd < 0)
+                return FAIL(ret, "/proc cannot be opened");
+        r = pslist_read_pid(pfd, (pid_t)json_integer_value(pidj), &po, &e);
+        if (r == -ESRCH)
+                return FAIL(ret, "no such process");
+        if (r < 0)
+                return FAIL(ret, "%s", strerror(-r));
+        if (json_is_integer(stj) && (unsigned long long)json_integer_value(stj) != e.start_time) {
+                ps_entry_done(&e);
+                return FAIL(ret, "gone: the pid belongs to another process now");
+        }
+        if (psconf_load(a->config, NULL, &pc) < 0) {
+                ps_entry_done(&e);
+                return FAIL(ret, "out of memory");
+        }
+        response_target_t t = { .pid = e.pid,
+                                .start_time = e.start_time,
+                                .kthread = e.kthread,
+                                .exe = e.exe,
+                                .comm = e.comm };
+        o = response_kill(pfd, &t, &pc.kill_allowlist, &err);
+        st = o == RESPONSE_KILLED                                   ? SHIP_CMD_DONE
+             : o == RESPONSE_ALLOWLISTED || o == RESPONSE_PROTECTED ? SHIP_CMD_REFUSED
+                                                                    : SHIP_CMD_FAILED;
+        *ret = json_pack("{s:I, s:s, s:s?, s:s}", "pid", (json_int_t)e.pid, "outcome",
+                         response_outcome_name(o), "exe", e.exe, "comm", e.comm);
+        if (*ret && st == SHIP_CMD_REFUSED)
+                jsonx_set_str(*ret, "reason",
+                              o == RESPONSE_ALLOWLISTED ? "on process.response.allowlist"
+                                                        : "a protected process");
+        if (*ret && o == RESPONSE_FAILED)
+                jsonx_set_str(*ret, "error", strerror(err));
+        if (o == RESPONSE_KILLED) {
+                char target[32];
+                snprintf(target, sizeof(target), "%d", (int)e.pid);
+                (void)astore_put_response(a->store, NULL, "kill", target, NULL, "killed");
+                say(a, AGENT_LOG_INFO, "center: killed process %d", (int)e.pid);
+        }
+        ps_entry_done(&e);
+        psconf_done(&pc);
+        return st;
+}
+
+/* The shipper's command callback. */
+static ship_cmd_status_t on_command(void *userdata, int64_t id, const char *kind, json_t *args,
+                                    json_t **ret)
+{
+        agent_t *a = userdata;
+
+        if (strcmp(kind, "scan_now") == 0)
+                return cmd_scan_now(a, args, ret);
+        if (strcmp(kind, "verify") == 0)
+                return cmd_verify(a, args, ret);
+        if (strcmp(kind, "update_rules") == 0)
+                return cmd_update_rules(a, ret);
+        if (strcmp(kind, "block_ip") == 0)
+                return cmd_block_ip(a, id, args, ret);
+        if (strcmp(kind, "quarantine") == 0)
+                return cmd_quarantine(a, id, args, ret);
+        if (strcmp(kind, "kill") == 0)
+                return cmd_kill(a, args, ret);
+        return REFUSE(ret, "unknown command");
+}
+
+/* Report to the center when enrolled (STATE/center.json) and not turned
+ * off. A damaged credential is reported; the agent runs on without it. */
+static int start_center(agent_t *a)
+{
+        _cleanup_free_ char *err = NULL;
+        cclient_cred_t cred = { 0 };
+        cclient_identity_t id;
+        shipper_t sh;
+        int r;
+
+        if (!a->ac.center)
+                return 0;
+        r = cclient_cred_load(a->state_dir, &cred, &err);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0) {
+                say(a, AGENT_LOG_ERROR, "center: %s; not reporting to a center",
+                    err ? err : strerror(-r));
+                return 0;
+        }
+        cclient_identity(NULL, &id);
+        snprintf(id.hostname, sizeof(id.hostname), "%.253s", a->host);
+        ship_opts_t so = {
+                .loop = a->handles_ready ? &a->loop : NULL,
+                .store = a->store,
+                .cred = &cred,
+                .ca_file = a->ac.center_ca,
+                .identity = &id,
+                .batch_items = a->ac.batch_items,
+                .batch_bytes = a->ac.batch_bytes,
+                .spool_max = a->ac.spool_max,
+                .heartbeat_ms = a->ac.heartbeat_ms,
+                .commands_ms = a->ac.commands_ms,
+                .retry_max_ms = a->ac.retry_max_ms,
+                .timeout_ms = a->ac.timeout_ms,
+                .log = a->o.log,
+                .log_userdata = a->o.log_userdata,
+                .command = on_command,
+                .command_userdata = a,
+        };
+        r = ship_new(&so, &a->ship);
+        if (r == 0) {
+                ship_consumer(a->ship, &sh);
+                r = output_add(a->out, &sh);
+                if (r < 0) {
+                        ship_free(a->ship);
+                        a->ship = NULL;
+                }
+        }
+        if (r < 0)
+                say(a, AGENT_LOG_ERROR, "center: cannot start reporting: %s", strerror(-r));
+        else
+                say(a, AGENT_LOG_INFO, "center: reporting to %s as agent %lld%s", cred.url,
+                    (long long)cred.agent_id, so.loop ? "" : " (spooling only)");
+        cclient_cred_clear(&cred);
+        return r;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1452,6 +1874,8 @@ static int start_all(agent_t *a)
                 say(a, AGENT_LOG_ERROR, "%s: %s", out, strerror(-r));
                 return r;
         }
+        if ((r = start_center(a)) < 0)
+                return r;
         if ((r = start_detectors(a)) < 0 || (r = start_sources(a)) < 0)
                 return r;
         if (a->o.once)
@@ -1515,6 +1939,9 @@ static void stop_all(agent_t *a)
         free_fim(a);
         output_free(a->out);
         a->out = NULL;
+        /* After the output: its last pump may have spooled. */
+        ship_free(a->ship);
+        a->ship = NULL;
 }
 
 static int run_once(agent_t *a)
@@ -1670,6 +2097,11 @@ int agent_new(const agent_opts_t *o, config_t *config, agent_t **ret, char **ret
                 agent_free(a);
                 return r;
         }
+        /* curl's global state, once, before any worker thread. */
+        if (cclient_global_init() < 0) {
+                agent_free(a);
+                return -EIO;
+        }
         if ((r = astore_open(a->state_dir, true, &a->store, ret_error)) < 0) {
                 agent_free(a);
                 return r;
@@ -1738,6 +2170,20 @@ int agent_status(const char *state_dir, json_t **ret, char **ret_error)
         if (r < 0)
                 return r;
         j = astore_status(s);
+        if (j) {
+                _cleanup_free_ char *cerr = NULL;
+                cclient_cred_t cred = { 0 };
+                json_t *c = NULL;
+                if (cclient_cred_load(state_dir, &cred, &cerr) == 0)
+                        c = json_pack("{s:s, s:I}", "url", cred.url, "agent_id",
+                                      (json_int_t)cred.agent_id);
+                else
+                        c = json_pack("{s:n, s:s?}", "url", "error", cerr);
+                cclient_cred_clear(&cred);
+                if (c)
+                        json_object_set_new(c, "spool", ship_status(s));
+                json_object_set_new(j, "center", c);
+        }
         if (!j) {
                 *ret_error = str_printf("%s/%s: %s", state_dir, ASTORE_FILE, astore_errmsg(s));
                 return -EIO;

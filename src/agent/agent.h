@@ -16,7 +16,7 @@
  * alerts raised together with the source's new position in one
  * transaction, which is what makes records and alerts exactly-once across
  * crashes (astore.h, docs/agent.md). Consumers of alerts (the JSON lines
- * output, later a center shipper) read them from the store.
+ * output, the center shipper) read them from the store.
  *
  * Signals: SIGTERM and SIGINT stop the agent after storing everything and
  * saving the detectors' state; SIGHUP reloads the configuration file (a

@@ -49,6 +49,19 @@ static const char *const migrations[] = {
         "CREATE TABLE responses ("
         "  id INTEGER PRIMARY KEY AUTOINCREMENT, alert_id TEXT, action TEXT NOT NULL,"
         "  target TEXT, command TEXT, result TEXT NOT NULL, time_us INTEGER NOT NULL);",
+        /* 2: reporting to a center (spool.h): the items still to send, the
+         * shipper's counters and in-flight batch, and the commands taken
+         * from the center with their outcome. */
+        "CREATE TABLE spool ("
+        "  seq INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, item_id TEXT NOT NULL,"
+        "  prio INTEGER NOT NULL, bytes INTEGER NOT NULL, stored_us INTEGER NOT NULL,"
+        "  json TEXT NOT NULL, UNIQUE (kind, item_id));"
+        "CREATE INDEX spool_prio ON spool(prio, seq);"
+        "CREATE TABLE ship_state (key TEXT PRIMARY KEY, ival INTEGER NOT NULL DEFAULT 0,"
+        "  sval TEXT);"
+        "CREATE TABLE center_commands ("
+        "  id INTEGER PRIMARY KEY, kind TEXT NOT NULL, status TEXT NOT NULL, result TEXT,"
+        "  received_us INTEGER NOT NULL, done_us INTEGER, acked INTEGER NOT NULL DEFAULT 0);",
 };
 
 enum {
@@ -180,6 +193,11 @@ int astore_commit(astore_t *s)
         }
         s->in_tx = false;
         return 0;
+}
+
+bool astore_in_tx(const astore_t *s)
+{
+        return s->in_tx;
 }
 
 void astore_rollback(astore_t *s)

@@ -2,7 +2,7 @@
  * through core/store): where each source stands (file positions, journal
  * cursors) with its counters, the alerts raised, the findings of scheduled
  * scans, the responses taken, and the cursors of the consumers that pass
- * alerts on (the JSON lines output now, a center shipper later).
+ * alerts on (the JSON lines output, the center shipper of ship.h).
  *
  * Exactly once. The agent processes a batch of records, then writes in ONE
  * transaction the alerts that batch raised and the new positions of the
@@ -65,6 +65,8 @@ int astore_begin(astore_t *s);
 int astore_commit(astore_t *s);
 /* Roll back; a no-op without a transaction. */
 void astore_rollback(astore_t *s);
+/* Whether a transaction opened with astore_begin is open. */
+bool astore_in_tx(const astore_t *s);
 
 /* ---- sources ---- */
 
@@ -161,5 +163,6 @@ int astore_prune(astore_t *s, int64_t older_than_us, int64_t max_alerts, int64_t
  * memory or a database error). */
 json_t *astore_status(astore_t *s);
 
-/* The raw handle, for tests. Borrowed. */
+/* The raw handle, for tests and for the modules that keep their own
+ * tables in agent.db (spool.h). Borrowed. */
 sqlite3 *astore_db(astore_t *s);

@@ -13,7 +13,7 @@
  *   line written just before a crash may be written again (at least once);
  *   for standard output the cursor lives in memory and starts at the
  *   alerts stored from now on.
- * - a shipper (a center client, later): any struct shipper with a deliver
+ * - a shipper (the center's spool, ship.h): any struct shipper with a deliver
  *   function; see below. The center's idempotent intake (by alert id) makes
  *   at-least-once delivery exactly once. */
 #pragma once

@@ -7,16 +7,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "agent/agent.h"
+#include "agent/cclient.h"
 #include "cli/cli.h"
 #include "core/log.h"
+#include "core/store.h"
 #include "core/text.h"
 
 static void agent_help(FILE *f)
 {
         fputs("Usage: vigil agent [OPTIONS]\n"
               "       vigil agent status [--format text|json]\n"
+              "       vigil agent enroll URL TOKEN|- [--ca FILE] [--force]\n"
               "\n"
               "Run vigil's daemon: follow the authentication logs (and the journal), watch for\n"
               "port scans, floods and changes to critical files, run the scheduled posture\n"
@@ -24,7 +28,14 @@ static void agent_help(FILE *f)
               "written as JSON lines with --output or agent.output.\n"
               "\n"
               "'vigil agent status' shows the sources, where each stands, and the counts of\n"
-              "alerts, findings and scans in the store.\n"
+              "alerts, findings and scans in the store, and the spool for the center.\n"
+              "\n"
+              "'vigil agent enroll URL TOKEN' enrolls this host with the vigil center at URL\n"
+              "(https://..., or http:// to a loopback address) using an enrollment token\n"
+              "('-': read it from standard input), and keeps the agent's credential in\n"
+              "STATE/center.json (mode 0600). The running agent reports there after a\n"
+              "restart or SIGHUP. --ca FILE: the CA of the center's certificate; --force:\n"
+              "enroll again when already enrolled.\n"
               "\n"
               "Options:\n"
               "  --output FILE|-   write each alert as a JSON line to FILE or standard output\n"
@@ -117,6 +128,22 @@ static void print_status(FILE *f, json_t *st)
                         jstr(v, "started"), jstr(v, "schedule"), jint(v, "findings"),
                         jint(v, "new"), jint(v, "fixed"), jint(v, "alerts"));
         fprintf(f, "\nResponses taken: %lld\n", jint(st, "responses"));
+        v = json_object_get(st, "center");
+        fputs("\nCenter: ", f);
+        if (json_string_value(json_object_get(v, "url"))) {
+                json_t *sp = json_object_get(v, "spool");
+                text_put_escaped(f, jstr(v, "url"));
+                fprintf(f, " (agent %lld)\n", jint(v, "agent_id"));
+                fprintf(f,
+                        "  spool: %lld items, %lld bytes; shipped %lld, dropped %lld, "
+                        "rejected %lld; %lld command acks pending\n",
+                        jint(sp, "items"), jint(sp, "bytes"), jint(sp, "shipped"),
+                        jint(sp, "dropped"), jint(sp, "rejected"), jint(sp, "commands_unacked"));
+        } else if (json_string_value(json_object_get(v, "error"))) {
+                text_put_escaped(f, jstr(v, "error"));
+                fputc('\n', f);
+        } else
+                fputs("not enrolled\n", f);
 }
 
 static int agent_status_command(int argc, char **argv, cli_globals_t *g)
@@ -177,6 +204,118 @@ static int agent_status_command(int argc, char **argv, cli_globals_t *g)
         return EXIT_CLEAN;
 }
 
+static int agent_enroll_command(int argc, char **argv, cli_globals_t *g)
+{
+        static const struct option longopts[] = {
+                CLI_GLOBAL_LONGOPTS,
+                { "ca", required_argument, NULL, 'c' },
+                { "force", no_argument, NULL, 'f' },
+                { "help", no_argument, NULL, 'h' },
+                { NULL, 0, NULL, 0 },
+        };
+        _cleanup_free_ char *err = NULL, *url = NULL;
+        const char *ca = NULL;
+        char token[256], secret[CCLIENT_SECRET_HEX + 1];
+        cclient_cred_t cred = { 0 };
+        cclient_identity_t id;
+        bool force = false;
+        int64_t agent_id;
+        int opt, r;
+
+        /* Options may follow URL and TOKEN (getopt permutes); 0 makes
+         * glibc's getopt start afresh after main's "+" parsing. */
+        optind = 0;
+        opterr = 0;
+        while ((opt = getopt_long(argc, argv, "hvq", longopts, NULL)) != -1) {
+                if (cli_global_option(g, opt, optarg))
+                        continue;
+                switch (opt) {
+                case 'c':
+                        if (optarg[0] != '/')
+                                return cli_usage_error("agent", "--ca needs an absolute file name");
+                        if (access(optarg, R_OK) < 0)
+                                return cli_usage_error("agent", "--ca: cannot read %s", optarg);
+                        ca = optarg;
+                        break;
+                case 'f':
+                        force = true;
+                        break;
+                case 'h':
+                        agent_help(stdout);
+                        return EXIT_CLEAN;
+                default:
+                        return cli_usage_error("agent", "unknown or incomplete option '%s'",
+                                               argv[optind - 1]);
+                }
+        }
+        if (argc - optind != 2)
+                return cli_usage_error("agent", "enroll needs the center's URL and a token");
+        url = strdup(argv[optind]);
+        if (!url)
+                return EXIT_TROUBLE;
+        /* The base URL without trailing slashes: paths are appended. */
+        for (size_t n = strlen(url); n > 0 && url[n - 1] == '/'; n--)
+                url[n - 1] = 0;
+        if (cclient_check_url(url, &err) < 0)
+                return cli_usage_error("agent", "%s", err ? err : "bad URL");
+        if (strcmp(argv[optind + 1], "-") == 0) {
+                if (!fgets(token, sizeof(token), stdin)) {
+                        log_error("no token on standard input");
+                        return EXIT_TROUBLE;
+                }
+                token[strcspn(token, "\r\n")] = 0;
+        } else if (strlen(argv[optind + 1]) < sizeof(token))
+                snprintf(token, sizeof(token), "%s", argv[optind + 1]);
+        else
+                return cli_usage_error("agent", "the token is too long");
+        if (!token[0])
+                return cli_usage_error("agent", "the token is empty");
+        r = cclient_cred_load(g->state_dir, &cred, &err);
+        if (r == 0 && !force) {
+                log_error("already enrolled with %s as agent %lld (--force enrolls again)",
+                          cred.url, (long long)cred.agent_id);
+                cclient_cred_clear(&cred);
+                return EXIT_TROUBLE;
+        }
+        cclient_cred_clear(&cred);
+        free(err);
+        err = NULL;
+        if ((r = store_mkdir_p(g->state_dir)) < 0) {
+                log_error("%s: %s", g->state_dir, strerror(-r));
+                return EXIT_TROUBLE;
+        }
+        if (cclient_global_init() < 0) {
+                log_error("cannot initialise libcurl");
+                return EXIT_TROUBLE;
+        }
+        cclient_identity(NULL, &id);
+        r = cclient_enroll(url, token, ca, &id, &agent_id, secret, &err);
+        explicit_bzero(token, sizeof(token));
+        if (r < 0) {
+                log_error("%s", err ? err : strerror(-r));
+                return EXIT_TROUBLE;
+        }
+        free(err);
+        err = NULL;
+        cred.url = url;
+        cred.agent_id = agent_id;
+        memcpy(cred.secret, secret, sizeof(secret));
+        cred.ca_file = (char *)ca;
+        r = cclient_cred_save(g->state_dir, &cred, &err);
+        explicit_bzero(secret, sizeof(secret));
+        explicit_bzero(cred.secret, sizeof(cred.secret));
+        if (r < 0) {
+                log_error("enrolled as agent %lld, but the credential could not be saved: %s",
+                          (long long)agent_id, err ? err : strerror(-r));
+                return EXIT_TROUBLE;
+        }
+        printf("enrolled with %s as agent %lld; credential in %s/%s\n", url, (long long)agent_id,
+               g->state_dir, CCLIENT_CRED_FILE);
+        if (fflush(stdout) != 0)
+                return EXIT_TROUBLE;
+        return EXIT_CLEAN;
+}
+
 int cmd_agent(int argc, char **argv, cli_globals_t *g)
 {
         static const struct option longopts[] = {
@@ -196,6 +335,8 @@ int cmd_agent(int argc, char **argv, cli_globals_t *g)
 
         if (argc > 1 && strcmp(argv[1], "status") == 0)
                 return agent_status_command(argc - 1, argv + 1, g);
+        if (argc > 1 && strcmp(argv[1], "enroll") == 0)
+                return agent_enroll_command(argc - 1, argv + 1, g);
         opterr = 0;
         while ((opt = getopt_long(argc, argv, "+hvq", longopts, NULL)) != -1) {
                 if (cli_global_option(g, opt, optarg))
