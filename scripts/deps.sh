@@ -18,7 +18,7 @@ test_pkgs="libcmocka-dev clang libclang-rt-14-dev jq python3 python3-rpm rpm zip
   redis-server mariadb-server mariadb-client nginx openssh-server openssh-client
   memcached nftables iptables iproute2 openssl nmap sshpass libmaxmind-db-writer-perl
   util-linux gzip tzdata systemd-journal-remote
-  postgresql vsftpd whois john curl socat
+  postgresql vsftpd whois john curl socat python3-yaml
   chromium"
 pkgs=$build_pkgs
 [ "$what" = test ] && pkgs="$pkgs $test_pkgs"

@@ -26,6 +26,10 @@ def main():
     try:
         import yaml
     except ImportError:
+        # A python3 of its own (pyenv, a venv) may lack PyYAML where
+        # Debian's python3-yaml is installed: run under Debian's python.
+        if os.path.exists("/usr/bin/python3") and sys.executable != "/usr/bin/python3":
+            os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
         print("FAIL: PyYAML (python3-yaml) is needed to read docs/openapi.yaml")
         return 1
     failures = []
