@@ -99,12 +99,15 @@ typedef struct subj {
         char service[LOGEVENT_SERVICE_MAX];
         char src[LOGEVENT_HOST_MAX]; /* for an address: "" until subj_src formats it */
         bool has_ip;
-        bool has_key, has_key_h, has_net; /* which of the fields below are set */
+        bool has_key, has_key_h, has_net, has_net_h; /* which of the fields below are set */
         ipaddr_t ip;
         size_t key_n;
         unsigned char key[2 + LOGEVENT_HOST_MAX]; /* 'I' family address, or 'H' host name */
         uint64_t key_h;                           /* lrutab_hash(d->atk, key) */
         ipnet_t net;                              /* the address's network (has_ip) */
+        uint64_t net_h;                           /* lrutab_hash(d->atk, the network's key) */
+        const char *acct_user; /* the user ACCT_H was worked out for, NULL: none */
+        uint64_t acct_h;       /* lrutab_hash(d->acct, service NUL acct_user) */
 } subj_t;
 
 /* The source as text; addresses are formatted on first use, since most
@@ -115,6 +118,13 @@ static const char *subj_src(subj_t *s)
                 ipaddr_format(&s->ip, s->src);
         return s->src;
 }
+
+/* A remembered answer of ipaddr_is_public. */
+#define PUBLIC_MEMO 64
+typedef struct public_memo {
+        bool used, is_public;
+        ipaddr_t ip;
+} public_memo_t;
 
 /* A table key: bytes and length. */
 typedef struct key {
@@ -131,11 +141,12 @@ struct login_detectors {
         loginstore_t *store;
         geoip_t *geoip;
         uint8_t seed[16];
-        int64_t clock;         /* latest event time seen */
-        int64_t clock_wall;    /* wall time when the log clock was CLOCK_AT_WALL */
-        int64_t clock_at_wall; /* log time sampled with CLOCK_WALL (for tick) */
-        int64_t last_save;     /* wall time of the latest snapshot */
-        int64_t learn_start;   /* 0: no judged login yet */
+        int64_t clock;                          /* latest event time seen */
+        int64_t clock_wall;                     /* wall time when the log clock was CLOCK_AT_WALL */
+        int64_t clock_at_wall;                  /* log time sampled with CLOCK_WALL (for tick) */
+        int64_t last_save;                      /* wall time of the latest snapshot */
+        int64_t learn_start;                    /* 0: no judged login yet */
+        public_memo_t public_memo[PUBLIC_MEMO]; /* by the source's hash */
         login_detectors_stats_t st;
 };
 
@@ -175,16 +186,27 @@ static void copy_sample(char *dst, const char *s)
 static void sample_add(char (*sample)[SAMPLE_LEN], uint8_t *n, const char *s)
 {
         char cut[SAMPLE_LEN];
+        size_t len;
 
         /* A full sample cannot change: most calls, in a long attack. */
         if (!s || !*s || *n >= USERS_SAMPLE)
                 return;
-        copy_sample(cut, s);
+        len = strnlen(s, SAMPLE_LEN);
+        if (len == SAMPLE_LEN) {
+                /* Too long to keep whole: compare and keep the cut form. */
+                copy_sample(cut, s);
+                s = cut;
+                len = strlen(cut);
+        }
+        /* Comparing the terminating NUL too: equal strings, without
+         * copying S first (a sample of one name, such as "root", is
+         * compared on every failure). */
         for (uint8_t i = 0; i < *n; i++)
-                if (strcmp(sample[i], cut) == 0)
+                if (memcmp(sample[i], s, len + 1) == 0)
                         return;
-        if (*n < USERS_SAMPLE)
-                memcpy(sample[(*n)++], cut, SAMPLE_LEN);
+        memcpy(sample[*n], s, len + 1);
+        memset(sample[*n] + len + 1, 0, SAMPLE_LEN - len - 1);
+        (*n)++;
 }
 
 static void format_duration(int64_t us, char *out, size_t n)
@@ -326,7 +348,11 @@ static bool key_atk(const login_detectors_t *d, tabkey_t *k, subj_t *s, bool net
 
                 if (!key_add(k, hdr, 3) || !key_add(k, net->addr.bytes, 16))
                         return false;
-                *ret_h = lrutab_hash(d->atk, k->b, k->n);
+                if (!s->has_net_h) {
+                        s->net_h = lrutab_hash(d->atk, k->b, k->n);
+                        s->has_net_h = true;
+                }
+                *ret_h = s->net_h;
                 return true;
         }
 }
@@ -346,7 +372,8 @@ static void subj_from_event(subj_t *s, const logevent_t *e)
          * this runs for every event. */
         copy_str(s->service, e->service, sizeof(s->service));
         s->has_ip = e->has_ip;
-        s->has_key = s->has_key_h = s->has_net = false;
+        s->has_key = s->has_key_h = s->has_net = s->has_net_h = false;
+        s->acct_user = NULL;
         s->src[0] = 0;
         if (e->has_ip)
                 s->ip = e->src_ip;
@@ -606,12 +633,26 @@ static unsigned window_add(slot_t *slots, unsigned n, uint64_t h, int64_t t, int
         return count;
 }
 
+/* service NUL user: the acct table's key; *RET_H is its hash, worked out
+ * once per subject and user. False when the key does not fit. */
+static bool key_acct(const login_detectors_t *d, tabkey_t *k, subj_t *s, const char *user,
+                     uint64_t *ret_h)
+{
+        k->n = 0;
+        if (!key_add(k, s->service, strlen(s->service) + 1) || !key_add(k, user, strlen(user)))
+                return false;
+        if (s->acct_user != user) {
+                s->acct_h = lrutab_hash(d->acct, k->b, k->n);
+                s->acct_user = user;
+        }
+        *ret_h = s->acct_h;
+        return true;
+}
+
 static int spray_account_check(login_detectors_t *d, subj_t *s, const char *user,
                                const logevent_t *e, int64_t t)
 {
         tabkey_t k;
-
-        k.n = 0;
         acct_state_t *a;
         unsigned distinct;
         bool created, is_new = false;
@@ -619,9 +660,9 @@ static int spray_account_check(login_detectors_t *d, subj_t *s, const char *user
 
         if (!d->conf.spray_sources || !user || !*user)
                 return 0;
-        if (!key_add(&k, s->service, strlen(s->service) + 1) || !key_add(&k, user, strlen(user)))
+        if (!key_acct(d, &k, s, user, &h))
                 return 0;
-        a = lrutab_put(d->acct, k.b, k.n, &created);
+        a = lrutab_put_hashed(d->acct, h, k.b, k.n, &created);
         if (!a)
                 return -ENOMEM;
         if (created || a->ep_count == 0 || t - a->ep_last > d->conf.spray_cooldown_us) {
@@ -765,9 +806,17 @@ static int count_failure(login_detectors_t *d, subj_t *s, src_state_t *st, const
         /* Spraying from this source: many accounts. One source, one alert:
          * not raised once the source is reported as a brute force. */
         if (d->conf.spray_accounts && user && *user) {
-                uint64_t h = lrutab_siphash13(d->seed, user, strlen(user));
-                unsigned distinct = window_add(src_accts(d, st), d->conf.spray_accounts, h, t,
-                                               d->conf.spray_window_us, NULL);
+                /* The account's fingerprint: the acct table's keyed hash of
+                 * (service, user), which the spraying check by account
+                 * needs too (one source's entry has one service). */
+                tabkey_t k;
+                uint64_t h;
+                unsigned distinct;
+
+                if (!key_acct(d, &k, s, user, &h))
+                        h = lrutab_siphash13(d->seed, user, strlen(user));
+                distinct = window_add(src_accts(d, st), d->conf.spray_accounts, h, t,
+                                      d->conf.spray_window_us, NULL);
 
                 if (distinct >= d->conf.spray_accounts && !st->spray_alerted && !st->alert_count) {
                         _cleanup_alert_ alert_t *a = alert_start(d, "login.password_spray",
@@ -853,19 +902,60 @@ typedef enum how {
         HOW_NOTE,    /* counts nothing, but belongs to the connection */
 } how_t;
 
+/* Counting a failure of S by USER looks up the attack memory (the address
+ * and its network) and the account's spraying window: ask for the part of
+ * each table's index where they live now, so that the lines arrive in
+ * parallel (lrutab_prefetch). The hashes are kept in S for the lookups. */
+static void prefetch_counting_index(login_detectors_t *d, subj_t *s, const char *user)
+{
+        tabkey_t k;
+        uint64_t h;
+
+        if (key_atk(d, &k, s, false, &h))
+                lrutab_prefetch(d->atk, h);
+        if (d->conf.abf_scope == LOGIN_SCOPE_NETWORK && key_atk(d, &k, s, true, &h))
+                lrutab_prefetch(d->atk, h);
+        if (d->conf.spray_sources && user && *user && key_acct(d, &k, s, user, &h))
+                lrutab_prefetch(d->acct, h);
+}
+
+/* Then the entries themselves (what prefetch_counting_index asked for has
+ * had time to arrive): the parts of their values that counting reads. */
+static void prefetch_counting_values(login_detectors_t *d, subj_t *s, const char *user)
+{
+        if (s->has_key_h)
+                lrutab_prefetch_value(d->atk, s->key_h, 0, sizeof(atk_state_t));
+        if (s->has_net_h)
+                lrutab_prefetch_value(d->atk, s->net_h, 0, sizeof(atk_state_t));
+        if (user && s->acct_user == user)
+                lrutab_prefetch_value(d->acct, s->acct_h, sizeof(acct_state_t),
+                                      d->acct_size - sizeof(acct_state_t));
+}
+
 static int on_failure(login_detectors_t *d, const logevent_t *e, int64_t t, how_t how, bool close)
 {
         subj_t s;
         tabkey_t k, ck;
         src_state_t *st;
         conn_state_t *c = NULL;
-        bool add = how == HOW_ATTEMPT || how == HOW_MARKER;
+        bool add = how == HOW_ATTEMPT || how == HOW_MARKER, has_ck, has_k;
+        uint64_t ch = 0, kh = 0;
         int r;
 
         subj_from_event(&s, e);
-        if (conn_key(&ck, &s, e)) {
-                uint64_t ch = lrutab_hash(d->conn, ck.b, ck.n);
-
+        /* Hash both keys first and ask for both tables' index lines, which
+         * then arrive together. */
+        has_ck = conn_key(&ck, &s, e);
+        if (has_ck) {
+                ch = lrutab_hash(d->conn, ck.b, ck.n);
+                lrutab_prefetch(d->conn, ch);
+        }
+        has_k = key_service_src(&k, &s);
+        if (has_k) {
+                kh = lrutab_hash(d->src, k.b, k.n);
+                lrutab_prefetch(d->src, kh);
+        }
+        if (has_ck) {
                 c = lrutab_put_hashed(d->conn, ch, ck.b, ck.n, NULL);
                 if (!c)
                         return -ENOMEM;
@@ -887,14 +977,18 @@ static int on_failure(login_detectors_t *d, const logevent_t *e, int64_t t, how_
                 if (close)
                         lrutab_remove_hashed(d->conn, ch, ck.b, ck.n);
         }
-        if (!key_service_src(&k, &s))
+        if (!has_k)
                 return 0;
         if (!add && how != HOW_PENDING) {
                 /* Nothing to count, but held keys may have come of age. */
-                st = lrutab_get(d->src, k.b, k.n);
+                st = lrutab_get_hashed(d->src, kh, k.b, k.n);
                 return st ? commit_pending(d, &s, st, e, t, false) : 0;
         }
-        st = lrutab_put(d->src, k.b, k.n, NULL);
+        if (add)
+                prefetch_counting_index(d, &s, e->user);
+        /* The failure times and the accounts window follow the fixed part. */
+        lrutab_prefetch_value(d->src, kh, sizeof(src_state_t), d->src_size - sizeof(src_state_t));
+        st = lrutab_put_hashed(d->src, kh, k.b, k.n, NULL);
         if (!st)
                 return -ENOMEM;
         st->touched = MAX(st->touched, t);
@@ -912,6 +1006,7 @@ static int on_failure(login_detectors_t *d, const logevent_t *e, int64_t t, how_
                 st->pk[st->n_pk++] = t;
                 return 0;
         }
+        prefetch_counting_values(d, &s, e->user);
         return count_failure(d, &s, st, e->user, e->method, e, t);
 }
 
@@ -1080,6 +1175,25 @@ static void source_value(const login_detectors_t *d, subj_t *s, char *out)
                 ipnet_format(subj_net(d, s), out);
 }
 
+/* ipaddr_is_public of an address S, remembered for the addresses seen
+ * lately: it tries two dozen ranges, and the same few addresses log in
+ * over and over. The slot is chosen by the source's keyed hash. */
+static bool subj_is_public(login_detectors_t *d, subj_t *s)
+{
+        public_memo_t *m;
+
+        if (!subj_key(s))
+                return ipaddr_is_public(&s->ip);
+        m = &d->public_memo[subj_key_hash(d, s) % PUBLIC_MEMO];
+        if (!m->used || m->ip.family != s->ip.family ||
+            memcmp(m->ip.bytes, s->ip.bytes, sizeof(s->ip.bytes)) != 0) {
+                m->ip = s->ip;
+                m->is_public = ipaddr_is_public(&s->ip);
+                m->used = true;
+        }
+        return m->is_public;
+}
+
 static bool is_usual(const login_detectors_t *d, const loginstore_known_t *k)
 {
         return k->usual || k->count >= (int64_t)d->conf.usual_after;
@@ -1109,7 +1223,7 @@ static int check_abnormal(login_detectors_t *d, subj_t *s, const logevent_t *e, 
 
         if (!d->conf.abnormal || !s->has_ip || !e->user[0])
                 return 0;
-        if (!ipaddr_is_public(&s->ip) && !d->conf.judge_private)
+        if (!d->conf.judge_private && !subj_is_public(d, s))
                 return 0;
         if (!d->learn_start) {
                 d->learn_start = t;
@@ -1280,9 +1394,11 @@ int login_detectors_feed(login_detectors_t *d, const logevent_t *e)
         case LOGEVENT_AUTH_SUCCESS:
                 return on_success(d, e, t);
         case LOGEVENT_AUTH_FAILURE:
-                if (strcmp(e->method, "none") == 0)
+                /* The first letter spares the comparisons for passwords. */
+                if (e->method[0] == 'n' && strcmp(e->method, "none") == 0)
                         return on_failure(d, e, t, HOW_NOTE, false);
-                if (strcmp(e->method, "publickey") == 0 || strcmp(e->method, "hostbased") == 0)
+                if ((e->method[0] == 'p' && strcmp(e->method, "publickey") == 0) ||
+                    (e->method[0] == 'h' && strcmp(e->method, "hostbased") == 0))
                         return on_failure(d, e, t, HOW_PENDING, false);
                 return on_failure(d, e, t, e->method[0] ? HOW_ATTEMPT : HOW_MARKER, false);
         case LOGEVENT_PAM_FAILURE:

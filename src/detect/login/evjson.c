@@ -170,21 +170,26 @@ static char *put_u64(char *o, uint64_t v)
                 "0001020304050607080910111213141516171819202122232425262728293031323334353637383940"
                 "4142434445464748495051525354555657585960616263646566676869707172737475767778798081"
                 "828384858687888990919293949596979899";
-        char tmp[24];
-        size_t k = sizeof(tmp);
+        size_t n = 1;
+        char *end;
 
-        /* Two digits per division. */
+        /* Count the digits, then write them from the end, two per
+         * division: no copy of a variable length. */
+        for (uint64_t x = v; x >= 10; x /= 10)
+                n++;
+        end = o + n;
+        o = end;
         while (v >= 100) {
-                k -= 2;
-                memcpy(tmp + k, pairs + 2 * (v % 100), 2);
+                o -= 2;
+                memcpy(o, pairs + 2 * (v % 100), 2);
                 v /= 100;
         }
         if (v >= 10) {
-                k -= 2;
-                memcpy(tmp + k, pairs + 2 * v, 2);
+                o -= 2;
+                memcpy(o, pairs + 2 * v, 2);
         } else
-                tmp[--k] = (char)('0' + v);
-        return put_lit(o, tmp + k, sizeof(tmp) - k);
+                *--o = (char)('0' + v);
+        return end;
 }
 
 static char *put_2(char *o, unsigned v)

@@ -7,39 +7,73 @@
 #include <string.h>
 #include <sys/random.h>
 
-/* One entry: chained in its bucket, linked in the recency list (head = most
- * recently used). The key follows the header and the value follows the key
- * (at the next multiple of 16), all in one allocation aligned to a cache
- * line: a lookup then reads the hash and a key of up to 28 bytes (every
- * address key of the detectors) from one line. In a table of thousands of
- * entries nearly every lookup misses the cache, so lines read are what a
- * lookup costs. */
-typedef struct lru_entry {
-        struct lru_entry *next;  /* bucket chain */
-        struct lru_entry *newer; /* towards the head of the recency list */
-        struct lru_entry *older; /* towards the tail */
-        uint64_t hash;
-        uint32_t klen;
-        unsigned char key[]; /* then the value, at VALUE_OFFSET(klen) */
-} lru_entry_t;
+/* Layout. Entries are numbered 0..cap-1 and never move. The index is an
+ * open-addressing table (linear probing, at most half full) of 8-byte
+ * buckets, each an entry number and 32 bits of the entry's hash: a lookup
+ * reads one bucket, and compares a key only when those 32 bits match, so
+ * it reads one line of the index and, for a hit, the entry's slot, which it
+ * needs anyway. Removal shifts the following buckets back (no tombstones),
+ * so a table with much turnover (connections) never degrades.
+ *
+ * The recency list is a separate array of 12-byte records (links and the
+ * hash bits that locate the entry's bucket): relinking the neighbours of an
+ * entry touches that small array, not the neighbours' slots.
+ *
+ * A slot holds the key length, the key (up to KEY_INLINE bytes; a longer
+ * one is allocated apart and the slot holds a pointer to it) and the value
+ * at VALUE_OFFSET, in whole cache lines: the key compare of a hit brings
+ * the start of the value with it. Slots come from chunks of CHUNK_SLOTS
+ * allocated when first needed and kept until the table is freed: a table
+ * that has held N entries holds the memory of N rounded up to a chunk
+ * (never more than its capacity), and putting and removing entries allocates nothing after
+ * that. Free slots are chained through their records' NEWER field. */
+#define NIL          UINT32_MAX
+#define KEY_OFFSET   8
+#define KEY_INLINE   40
+#define VALUE_OFFSET (KEY_OFFSET + KEY_INLINE)
+#define CHUNK_SHIFT  8
+#define CHUNK_SLOTS  (1u << CHUNK_SHIFT)
+#define SLOT_ALIGN   64
+/* The small helpers below run several times per lookup; inlined even in
+ * unoptimised (sanitizer) builds, whose tests feed hundreds of thousands
+ * of events. */
+#define ALWAYS_INLINE inline __attribute__((always_inline))
 
-#define ENTRY_ALIGN 64
-/* Where the value starts, from the start of the entry. */
-#define VALUE_OFFSET(klen) ((offsetof(lru_entry_t, key) + (klen) + 15) & ~(size_t)15)
+typedef struct lru_bucket {
+        uint32_t ref; /* entry number + 1, 0 when empty (a zeroed index is empty) */
+        uint32_t tag; /* hash >> 32; its low bits are the entry's home bucket */
+} lru_bucket_t;
+
+/* The entry in bucket B, NIL when it is empty. */
+static ALWAYS_INLINE uint32_t bucket_idx(const lru_bucket_t *b)
+{
+        return b->ref - 1;
+}
+
+typedef struct lru_rec {
+        uint32_t newer; /* towards the head of the recency list; the free list */
+        uint32_t older; /* towards the tail */
+        uint32_t tag;   /* as in the entry's bucket */
+} lru_rec_t;
 
 struct lrutab {
-        lru_entry_t **buckets;
+        lru_bucket_t *buckets;
+        lru_rec_t *recs; /* cap records */
+        unsigned char **chunks;
         size_t mask; /* buckets - 1 (a power of two) */
         size_t cap;
         size_t count;
+        size_t used; /* slots handed out at least once: 0..used-1 */
         size_t value_size;
+        size_t stride; /* bytes per slot */
         uint64_t evictions;
-        lru_entry_t *head; /* most recently used */
-        lru_entry_t *tail; /* least recently used */
+        uint32_t head;      /* most recently used */
+        uint32_t tail;      /* least recently used */
+        uint32_t free_list; /* slots below USED that hold nothing */
         uint8_t seed[16];
 };
 
-static inline uint64_t rotl(uint64_t x, int b)
+static ALWAYS_INLINE uint64_t rotl(uint64_t x, int b)
 {
         return (x << b) | (x >> (64 - b));
 }
@@ -62,7 +96,7 @@ static inline uint64_t rotl(uint64_t x, int b)
                 v2 = rotl(v2, 32);                                                                 \
         } while (0)
 
-static inline uint64_t load_le64(const uint8_t *p)
+static ALWAYS_INLINE uint64_t load_le64(const uint8_t *p)
 {
         uint64_t v;
 
@@ -140,39 +174,81 @@ int lrutab_new(size_t cap, size_t value_size, lrutab_t **ret)
 
         if (cap == 0 || cap > LRUTAB_CAP_MAX || value_size == 0 || value_size > 64 * KiB)
                 return -EINVAL;
-        /* Twice the capacity: chains of about one entry even when full. */
+        /* At most half full: probes stay short. */
         while (nb < 2 * cap)
                 nb <<= 1;
         t = calloc(1, sizeof(*t));
         if (!t)
                 return -ENOMEM;
+        /* Empty before anything else, for lrutab_free on the error paths. */
+        t->head = t->tail = t->free_list = NIL;
+        t->cap = cap;
+        /* Zeroed, so that a large table's index costs memory only where
+         * it is used. */
         t->buckets = calloc(nb, sizeof(*t->buckets));
-        if (!t->buckets) {
-                free(t);
+        t->recs = malloc(cap * sizeof(*t->recs));
+        t->chunks = calloc((cap + CHUNK_SLOTS - 1) / CHUNK_SLOTS, sizeof(*t->chunks));
+        if (!t->buckets || !t->recs || !t->chunks) {
+                lrutab_free(t);
                 return -ENOMEM;
         }
         if (getrandom(t->seed, sizeof(t->seed), 0) != (ssize_t)sizeof(t->seed)) {
-                free(t->buckets);
-                free(t);
+                lrutab_free(t);
                 return -EIO;
         }
         t->mask = nb - 1;
-        t->cap = cap;
         t->value_size = value_size;
+        t->stride = (VALUE_OFFSET + value_size + SLOT_ALIGN - 1) & ~(size_t)(SLOT_ALIGN - 1);
         *ret = t;
         return 0;
 }
 
+static ALWAYS_INLINE unsigned char *slot_at(const lrutab_t *t, uint32_t i)
+{
+        return t->chunks[i >> CHUNK_SHIFT] + (size_t)(i & (CHUNK_SLOTS - 1)) * t->stride;
+}
+
+static ALWAYS_INLINE uint32_t slot_klen(const unsigned char *s)
+{
+        uint32_t n;
+
+        memcpy(&n, s, sizeof(n));
+        return n;
+}
+
+/* The key of a slot: in it, or behind a pointer stored in it. */
+static ALWAYS_INLINE const unsigned char *slot_key(const unsigned char *s)
+{
+        const unsigned char *k;
+
+        if (slot_klen(s) <= KEY_INLINE)
+                return s + KEY_OFFSET;
+        memcpy(&k, s + KEY_OFFSET, sizeof(k));
+        return k;
+}
+
+static void slot_free_key(unsigned char *s)
+{
+        unsigned char *k;
+
+        if (slot_klen(s) > KEY_INLINE) {
+                memcpy(&k, s + KEY_OFFSET, sizeof(k));
+                free(k);
+        }
+}
+
 void lrutab_free(lrutab_t *t)
 {
-        lru_entry_t *e, *next;
-
         if (!t)
                 return;
-        for (e = t->head; e; e = next) {
-                next = e->older;
-                free(e);
-        }
+        if (t->recs && t->chunks)
+                for (uint32_t i = t->head; i != NIL; i = t->recs[i].older)
+                        slot_free_key(slot_at(t, i));
+        if (t->chunks)
+                for (size_t c = 0; c < (t->cap + CHUNK_SLOTS - 1) / CHUNK_SLOTS; c++)
+                        free(t->chunks[c]);
+        free(t->chunks);
+        free(t->recs);
         free(t->buckets);
         free(t);
 }
@@ -182,72 +258,174 @@ uint64_t lrutab_hash(const lrutab_t *t, const void *key, size_t klen)
         return lrutab_siphash13(t->seed, key, klen);
 }
 
-static inline void *entry_value(lru_entry_t *e)
+static ALWAYS_INLINE void list_unlink(lrutab_t *t, uint32_t i)
 {
-        return (unsigned char *)e + VALUE_OFFSET(e->klen);
-}
+        lru_rec_t *r = &t->recs[i];
 
-static void list_unlink(lrutab_t *t, lru_entry_t *e)
-{
-        if (e->newer)
-                e->newer->older = e->older;
+        if (r->newer != NIL)
+                t->recs[r->newer].older = r->older;
         else
-                t->head = e->older;
-        if (e->older)
-                e->older->newer = e->newer;
+                t->head = r->older;
+        if (r->older != NIL)
+                t->recs[r->older].newer = r->newer;
         else
-                t->tail = e->newer;
-        e->newer = e->older = NULL;
+                t->tail = r->newer;
 }
 
-static void list_push_head(lrutab_t *t, lru_entry_t *e)
+static ALWAYS_INLINE void list_push_head(lrutab_t *t, uint32_t i)
 {
-        e->newer = NULL;
-        e->older = t->head;
-        if (t->head)
-                t->head->newer = e;
-        t->head = e;
-        if (!t->tail)
-                t->tail = e;
+        lru_rec_t *r = &t->recs[i];
+
+        r->newer = NIL;
+        r->older = t->head;
+        if (t->head != NIL)
+                t->recs[t->head].newer = i;
+        t->head = i;
+        if (t->tail == NIL)
+                t->tail = i;
 }
 
-static lru_entry_t **find_slot(lrutab_t *t, uint64_t h, const void *key, size_t klen)
+static ALWAYS_INLINE void touch(lrutab_t *t, uint32_t i)
 {
-        lru_entry_t **pp = &t->buckets[h & t->mask];
-
-        for (; *pp; pp = &(*pp)->next)
-                if ((*pp)->hash == h && (*pp)->klen == klen && memcmp((*pp)->key, key, klen) == 0)
-                        return pp;
-        return pp;
+        if (t->head != i) {
+                list_unlink(t, i);
+                list_push_head(t, i);
+        }
 }
 
-static void remove_entry(lrutab_t *t, lru_entry_t *e)
+static ALWAYS_INLINE uint32_t hash_tag(uint64_t h)
 {
-        lru_entry_t **pp = &t->buckets[e->hash & t->mask];
+        return (uint32_t)(h >> 32);
+}
 
-        while (*pp && *pp != e)
-                pp = &(*pp)->next;
-        if (*pp)
-                *pp = e->next;
-        list_unlink(t, e);
+/* Whether the N bytes at A and B are the same: eight at a time for the
+ * short keys of the detectors (the last word may overlap the one before),
+ * without a call. */
+static ALWAYS_INLINE bool same_bytes(const unsigned char *a, const unsigned char *b, size_t n)
+{
+        uint64_t x, y;
+
+        if (n < 8 || n > KEY_INLINE)
+                return memcmp(a, b, n) == 0;
+        for (size_t i = 0; i + 8 < n; i += 8) {
+                memcpy(&x, a + i, 8);
+                memcpy(&y, b + i, 8);
+                if (x != y)
+                        return false;
+        }
+        memcpy(&x, a + n - 8, 8);
+        memcpy(&y, b + n - 8, 8);
+        return x == y;
+}
+
+/* The bucket that holds KEY, or the empty bucket that ends its probe when
+ * it is missing. */
+static size_t find_bucket(const lrutab_t *t, uint64_t h, const void *key, size_t klen)
+{
+        uint32_t tag = hash_tag(h);
+        size_t b = tag & t->mask;
+
+        for (;; b = (b + 1) & t->mask) {
+                const lru_bucket_t *bk = &t->buckets[b];
+                const unsigned char *s;
+
+                if (!bk->ref)
+                        return b;
+                if (bk->tag != tag)
+                        continue;
+                s = slot_at(t, bucket_idx(bk));
+                if (slot_klen(s) == klen && same_bytes(slot_key(s), key, klen))
+                        return b;
+        }
+}
+
+/* Empty bucket B and shift back the entries after it whose probe passed
+ * through it, so that every probe still finds its entry. */
+static void bucket_clear(lrutab_t *t, size_t b)
+{
+        size_t j = b;
+
+        for (;;) {
+                size_t home;
+                bool stays;
+
+                j = (j + 1) & t->mask;
+                if (!t->buckets[j].ref)
+                        break;
+                home = t->buckets[j].tag & t->mask;
+                /* The entry at J stays when its home lies in (B, J],
+                 * cyclically: its probe does not pass B. */
+                stays = b < j ? home > b && home <= j : home > b || home <= j;
+                if (!stays) {
+                        t->buckets[b] = t->buckets[j];
+                        b = j;
+                }
+        }
+        t->buckets[b].ref = 0;
+}
+
+/* Take entry I (held in bucket B) out of the index and the recency list
+ * and put its slot on the free list. */
+static void remove_at(lrutab_t *t, size_t b, uint32_t i)
+{
+        bucket_clear(t, b);
+        list_unlink(t, i);
+        slot_free_key(slot_at(t, i));
+        t->recs[i].newer = t->free_list;
+        t->free_list = i;
         t->count--;
-        free(e);
+}
+
+/* Remove entry I, found through its hash bits. */
+static void remove_entry(lrutab_t *t, uint32_t i)
+{
+        size_t b = t->recs[i].tag & t->mask;
+
+        while (bucket_idx(&t->buckets[b]) != i)
+                b = (b + 1) & t->mask;
+        remove_at(t, b, i);
+}
+
+/* A slot for a new entry: a free one, a fresh one, or (table full) the
+ * least recently used entry's. NIL when out of memory. */
+static uint32_t slot_take(lrutab_t *t)
+{
+        uint32_t i;
+
+        if (t->count >= t->cap) {
+                remove_entry(t, t->tail);
+                t->evictions++;
+        }
+        if (t->free_list != NIL) {
+                i = t->free_list;
+                t->free_list = t->recs[i].newer;
+                return i;
+        }
+        i = (uint32_t)t->used;
+        if (!t->chunks[i >> CHUNK_SHIFT]) {
+                /* A table smaller than a chunk gets only what it can use. */
+                size_t n = MIN(t->cap - i, (size_t)CHUNK_SLOTS);
+                unsigned char *c = aligned_alloc(SLOT_ALIGN, n * t->stride);
+
+                if (!c)
+                        return NIL;
+                t->chunks[i >> CHUNK_SHIFT] = c;
+        }
+        t->used++;
+        return i;
 }
 
 void *lrutab_get_hashed(lrutab_t *t, uint64_t h, const void *key, size_t klen)
 {
-        lru_entry_t *e;
+        uint32_t i;
 
         if (klen == 0 || klen > LRUTAB_KEY_MAX)
                 return NULL;
-        e = *find_slot(t, h, key, klen);
-        if (!e)
+        i = bucket_idx(&t->buckets[find_bucket(t, h, key, klen)]);
+        if (i == NIL)
                 return NULL;
-        if (t->head != e) {
-                list_unlink(t, e);
-                list_push_head(t, e);
-        }
-        return entry_value(e);
+        touch(t, i);
+        return slot_at(t, i) + VALUE_OFFSET;
 }
 
 void *lrutab_get(lrutab_t *t, const void *key, size_t klen)
@@ -259,43 +437,48 @@ void *lrutab_get(lrutab_t *t, const void *key, size_t klen)
 
 void *lrutab_put_hashed(lrutab_t *t, uint64_t h, const void *key, size_t klen, bool *ret_created)
 {
-        lru_entry_t **pp, *e;
-        size_t size;
+        unsigned char *s, *heap_key = NULL;
+        uint32_t i, n32 = (uint32_t)klen;
+        size_t b;
 
         if (klen == 0 || klen > LRUTAB_KEY_MAX)
                 return NULL;
-        pp = find_slot(t, h, key, klen);
-        if (*pp) {
-                e = *pp;
-                if (t->head != e) {
-                        list_unlink(t, e);
-                        list_push_head(t, e);
-                }
+        b = find_bucket(t, h, key, klen);
+        i = bucket_idx(&t->buckets[b]);
+        if (i != NIL) {
+                touch(t, i);
                 if (ret_created)
                         *ret_created = false;
-                return entry_value(e);
+                return slot_at(t, i) + VALUE_OFFSET;
         }
-        size = VALUE_OFFSET(klen) + t->value_size;
-        size = (size + ENTRY_ALIGN - 1) & ~(size_t)(ENTRY_ALIGN - 1);
-        e = aligned_alloc(ENTRY_ALIGN, size);
-        if (!e)
+        if (klen > KEY_INLINE && !(heap_key = malloc(klen)))
                 return NULL;
-        memset(e, 0, size);
         if (t->count >= t->cap) {
-                remove_entry(t, t->tail);
-                t->evictions++;
-                /* The removal may have changed the chain PP pointed into. */
-                pp = find_slot(t, h, key, klen);
+                /* The eviction may shift buckets: probe again after it. */
+                i = slot_take(t);
+                b = find_bucket(t, h, key, klen);
+        } else
+                i = slot_take(t);
+        if (i == NIL) {
+                free(heap_key);
+                return NULL;
         }
-        e->hash = h;
-        e->klen = (uint32_t)klen;
-        memcpy(e->key, key, klen);
-        *pp = e;
-        list_push_head(t, e);
+        s = slot_at(t, i);
+        memcpy(s, &n32, sizeof(n32));
+        if (heap_key) {
+                memcpy(heap_key, key, klen);
+                memcpy(s + KEY_OFFSET, &heap_key, sizeof(heap_key));
+        } else
+                memcpy(s + KEY_OFFSET, key, klen);
+        memset(s + VALUE_OFFSET, 0, t->value_size);
+        t->buckets[b].ref = i + 1;
+        t->buckets[b].tag = hash_tag(h);
+        t->recs[i].tag = hash_tag(h);
+        list_push_head(t, i);
         t->count++;
         if (ret_created)
                 *ret_created = true;
-        return entry_value(e);
+        return s + VALUE_OFFSET;
 }
 
 void *lrutab_put(lrutab_t *t, const void *key, size_t klen, bool *ret_created)
@@ -307,13 +490,13 @@ void *lrutab_put(lrutab_t *t, const void *key, size_t klen, bool *ret_created)
 
 void lrutab_remove_hashed(lrutab_t *t, uint64_t h, const void *key, size_t klen)
 {
-        lru_entry_t *e;
+        size_t b;
 
         if (klen == 0 || klen > LRUTAB_KEY_MAX)
                 return;
-        e = *find_slot(t, h, key, klen);
-        if (e)
-                remove_entry(t, e);
+        b = find_bucket(t, h, key, klen);
+        if (t->buckets[b].ref)
+                remove_at(t, b, bucket_idx(&t->buckets[b]));
 }
 
 void lrutab_remove(lrutab_t *t, const void *key, size_t klen)
@@ -321,6 +504,34 @@ void lrutab_remove(lrutab_t *t, const void *key, size_t klen)
         if (klen == 0 || klen > LRUTAB_KEY_MAX)
                 return;
         lrutab_remove_hashed(t, lrutab_hash(t, key, klen), key, klen);
+}
+
+void lrutab_prefetch(const lrutab_t *t, uint64_t h)
+{
+        __builtin_prefetch(&t->buckets[hash_tag(h) & t->mask]);
+}
+
+void lrutab_prefetch_value(const lrutab_t *t, uint64_t h, size_t off, size_t len)
+{
+        uint32_t tag = hash_tag(h);
+        const lru_bucket_t *bk = &t->buckets[tag & t->mask];
+        const unsigned char *s, *p, *end;
+
+        if (!bk->ref || bk->tag != tag)
+                return;
+        s = slot_at(t, bucket_idx(bk));
+        /* The recency record is written on every hit. */
+        __builtin_prefetch(&t->recs[bucket_idx(bk)], 1);
+        __builtin_prefetch(s, 1);
+        __builtin_prefetch(s + SLOT_ALIGN, 1);
+        if (off >= t->value_size || !len)
+                return;
+        len = MIN(len, t->value_size - off);
+        p = (const unsigned char *)((uintptr_t)(s + VALUE_OFFSET + off) &
+                                    ~(uintptr_t)(SLOT_ALIGN - 1));
+        end = s + VALUE_OFFSET + off + len;
+        for (; p < end; p += SLOT_ALIGN)
+                __builtin_prefetch(p, 1);
 }
 
 size_t lrutab_count(const lrutab_t *t)
@@ -335,17 +546,18 @@ uint64_t lrutab_evictions(const lrutab_t *t)
 
 int lrutab_foreach(lrutab_t *t, lrutab_visit_fn fn, void *userdata)
 {
-        lru_entry_t *e = t->tail, *next;
+        uint32_t i = t->tail, next;
 
-        for (; e; e = next) {
+        for (; i != NIL; i = next) {
+                unsigned char *s = slot_at(t, i);
                 int r;
 
-                next = e->newer;
-                r = fn(e->key, e->klen, entry_value(e), userdata);
+                next = t->recs[i].newer;
+                r = fn(slot_key(s), slot_klen(s), s + VALUE_OFFSET, userdata);
                 if (r < 0)
                         return r;
                 if (r > 0)
-                        remove_entry(t, e);
+                        remove_entry(t, i);
         }
         return 0;
 }

@@ -2,15 +2,19 @@
  * detectors' per-source, per-account and per-connection state. Keys are
  * byte strings chosen by attackers (addresses, user names), so the table
  * hashes them with SipHash-1-3 under a random key (nobody can aim many keys
- * at one bucket), compares them in full (a collision never merges two
- * sources), and never holds more than the capacity it was given: inserting
- * into a full table drops the entry that was used least recently. Values
- * are fixed-size blocks of VALUE_SIZE bytes, zeroed on insertion, owned by
- * the table.
+ * at one part of the index), compares them in full (a collision never
+ * merges two sources), and never holds more than the capacity it was given:
+ * inserting into a full table drops the entry that was used least
+ * recently. Values are fixed-size blocks of VALUE_SIZE bytes, zeroed on
+ * insertion, owned by the table.
  *
- * Memory: one entry costs about 48 bytes plus the key plus the value,
- * rounded up to 64 (entries are aligned to cache lines), plus 16 bytes of
- * bucket array per unit of capacity. */
+ * Memory: 28 bytes per unit of capacity up front (two 8-byte buckets of
+ * the index and a 12-byte recency record), plus for each entry a slot of 8
+ * bytes of header, 40 bytes of key area and the value, rounded up to a
+ * multiple of 64 (slots are aligned to cache lines); slots are allocated
+ * 256 at a time as the table fills and kept until it is freed, and a key
+ * longer than 40 bytes is allocated apart. Nothing is allocated per put or
+ * remove once a table has been as full as it gets. */
 #pragma once
 
 #include <stdbool.h>
@@ -60,6 +64,16 @@ uint64_t lrutab_hash(const lrutab_t *t, const void *key, size_t klen);
 void *lrutab_get_hashed(lrutab_t *t, uint64_t h, const void *key, size_t klen);
 void *lrutab_put_hashed(lrutab_t *t, uint64_t h, const void *key, size_t klen, bool *ret_created);
 void lrutab_remove_hashed(lrutab_t *t, uint64_t h, const void *key, size_t klen);
+
+/* Hints that change nothing but the CPU's cache. A caller that will look
+ * up several keys in a row (in several tables) asks for all of them first,
+ * so that their memory is fetched in parallel rather than one lookup at a
+ * time: lrutab_prefetch for the part of the index where hash H lives, then,
+ * once that had time to arrive, lrutab_prefetch_value for the entry found
+ * there (its key, the first 80 bytes of its value and the LEN bytes from
+ * OFF in the value; nothing when H's entry is not first in its probe). */
+void lrutab_prefetch(const lrutab_t *t, uint64_t h);
+void lrutab_prefetch_value(const lrutab_t *t, uint64_t h, size_t off, size_t len);
 
 /* Entries held now, and entries dropped to make room since creation. */
 size_t lrutab_count(const lrutab_t *t);

@@ -1,6 +1,8 @@
 /* The bounded LRU table under the login detectors: SipHash-2-4 against the
  * reference vectors, lookups by full key, eviction of the least recently
- * used entry at the cap, removal while iterating. */
+ * used entry at the cap, removal while iterating, and a long random run of
+ * puts, gets and removals (short and long keys, a full table) checked step
+ * by step against a plain model of an LRU table. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -116,13 +118,155 @@ static void foreach_removes(void **state)
         lrutab_free(NULL);
 }
 
+/* A reference model: every key the table should hold, with its value
+ * and the time of its latest use. */
+#define MODEL_KEYS 300
+#define MODEL_CAP  37
+
+typedef struct model_entry {
+        bool present;
+        uint64_t used; /* larger: more recent */
+        uint64_t value;
+} model_entry_t;
+
+static uint64_t rng_next(uint64_t *x)
+{
+        /* xorshift64: a fixed sequence, so the test is the same every run. */
+        *x ^= *x << 13;
+        *x ^= *x >> 7;
+        *x ^= *x << 17;
+        return *x;
+}
+
+/* Key I: short ones like the detectors' address keys, and every seventh
+ * longer than what a slot holds in place (kept apart by the table). */
+static size_t model_key(unsigned i, char *buf, size_t cap)
+{
+        int n = i % 7 == 0 ? snprintf(buf, cap, "long-key-%u-%s", i,
+                                      "0123456789abcdef0123456789abcdef0123456789abcdef")
+                           : snprintf(buf, cap, "k%u", i);
+
+        return (size_t)n;
+}
+
+typedef struct order_check {
+        const model_entry_t *m;
+        uint64_t last_used;
+        unsigned seen;
+} order_check_t;
+
+static int check_order(const void *key, size_t klen, void *value, void *userdata)
+{
+        order_check_t *oc = userdata;
+        char buf[128];
+        unsigned i;
+
+        /* Keys are "k<i>" or "long-key-<i>-…": find I back. */
+        assert_true(klen < sizeof(buf));
+        memcpy(buf, key, klen);
+        buf[klen] = 0;
+        assert_int_equal(sscanf(buf[0] == 'k' ? buf + 1 : buf + 9, "%u", &i), 1);
+        assert_true(i < MODEL_KEYS);
+        assert_true(oc->m[i].present);
+        /* From the least to the most recently used. */
+        assert_true(oc->m[i].used > oc->last_used);
+        oc->last_used = oc->m[i].used;
+        assert_true(*(uint64_t *)value == oc->m[i].value);
+        oc->seen++;
+        return 0;
+}
+
+static void matches_model(void **state)
+{
+        model_entry_t m[MODEL_KEYS] = { { 0 } };
+        uint64_t x = 0x9e3779b97f4a7c15ULL, clock = 0, next_value = 1, evictions = 0;
+        size_t count = 0;
+        lrutab_t *t = NULL;
+        char key[128];
+
+        assert_int_equal(lrutab_new(MODEL_CAP, sizeof(uint64_t), &t), 0);
+        for (int step = 0; step < 200000; step++) {
+                unsigned i = (unsigned)(rng_next(&x) % MODEL_KEYS), op = rng_next(&x) % 10;
+                size_t n = model_key(i, key, sizeof(key));
+                uint64_t h = lrutab_hash(t, key, n);
+                uint64_t *v;
+
+                if (op == 9) {
+                        /* Hints must change nothing. */
+                        lrutab_prefetch(t, h);
+                        lrutab_prefetch_value(t, h, 0, sizeof(uint64_t));
+                }
+                if (op < 5) {
+                        bool created;
+
+                        v = lrutab_put_hashed(t, h, key, n, &created);
+                        assert_non_null(v);
+                        assert_true(created == !m[i].present);
+                        if (created) {
+                                assert_true(*v == 0);
+                                if (count == MODEL_CAP) {
+                                        /* The least recently used goes. */
+                                        unsigned lru = MODEL_KEYS;
+                                        for (unsigned k = 0; k < MODEL_KEYS; k++)
+                                                if (m[k].present &&
+                                                    (lru == MODEL_KEYS || m[k].used < m[lru].used))
+                                                        lru = k;
+                                        m[lru].present = false;
+                                        count--;
+                                        evictions++;
+                                }
+                                *v = next_value;
+                                m[i].value = next_value++;
+                                m[i].present = true;
+                                count++;
+                        } else
+                                assert_true(*v == m[i].value);
+                        m[i].used = ++clock;
+                } else if (op < 8) {
+                        v = lrutab_get(t, key, n);
+                        if (m[i].present) {
+                                assert_non_null(v);
+                                assert_true(*v == m[i].value);
+                                m[i].used = ++clock;
+                        } else
+                                assert_null(v);
+                } else {
+                        lrutab_remove_hashed(t, h, key, n);
+                        if (m[i].present) {
+                                m[i].present = false;
+                                count--;
+                        }
+                        assert_null(lrutab_get(t, key, n));
+                }
+                assert_int_equal(lrutab_count(t), count);
+                assert_true(lrutab_evictions(t) == evictions);
+                if (step % 1000 == 0) {
+                        order_check_t oc = { .m = m };
+
+                        assert_int_equal(lrutab_foreach(t, check_order, &oc), 0);
+                        assert_int_equal(oc.seen, count);
+                }
+        }
+        /* Every key the model holds is there with its value. */
+        for (unsigned i = 0; i < MODEL_KEYS; i++) {
+                size_t n = model_key(i, key, sizeof(key));
+                uint64_t *v = lrutab_get(t, key, n);
+
+                if (m[i].present) {
+                        assert_non_null(v);
+                        assert_true(*v == m[i].value);
+                } else
+                        assert_null(v);
+        }
+        lrutab_free(t);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(siphash_vectors),
-                cmocka_unit_test(put_get_remove),
-                cmocka_unit_test(evicts_least_recent),
-                cmocka_unit_test(foreach_removes),
+                cmocka_unit_test(siphash_vectors),     cmocka_unit_test(put_get_remove),
+                cmocka_unit_test(evicts_least_recent), cmocka_unit_test(foreach_removes),
+                cmocka_unit_test(matches_model),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
