@@ -639,18 +639,26 @@ static char *remediation(const fimcheck_t *c, const change_t *ch, const char *qp
                 _cleanup_free_ char *inner = shell_quote(ch->path), *qroot = NULL;
                 _cleanup_free_ char *owner = NULL, *fix = NULL;
                 const pkgverify_pkg_t *p = pkgverify_pkg_of(c->pv, ch->pk);
-                bool apk = p->kind == PKG_APK;
                 if (!hint || !inner)
                         return NULL;
                 /* For an image, the package tools must look inside it. */
                 if (c->o.root->is_host) {
-                        owner = str_printf("%s %s", apk ? "apk info --who-owns" : "dpkg -S", inner);
+                        owner = str_printf("%s %s",
+                                           p->kind == PKG_APK   ? "apk info --who-owns"
+                                           : p->kind == PKG_RPM ? "rpm -qf"
+                                                                : "dpkg -S",
+                                           inner);
                         fix = strdup(hint);
                 } else {
                         if (!(qroot = shell_quote(c->o.root->path)))
                                 return NULL;
-                        owner = apk ? str_printf("apk --root %s info --who-owns %s", qroot, inner)
-                                    : str_printf("dpkg --root=%s -S %s", qroot, inner);
+                        if (p->kind == PKG_APK)
+                                owner = str_printf("apk --root %s info --who-owns %s", qroot,
+                                                   inner);
+                        else if (p->kind == PKG_RPM)
+                                owner = str_printf("rpm --root %s -qf %s", qroot, inner);
+                        else
+                                owner = str_printf("dpkg --root=%s -S %s", qroot, inner);
                         fix = str_printf("chroot %s %s", qroot, hint);
                 }
                 if (!owner || !fix)

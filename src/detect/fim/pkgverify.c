@@ -6,11 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/hash.h"
 #include "core/text.h"
 #include "inventory/os/ospkg.h"
+#include "inventory/os/rpmdb.h"
 
 /* ---- line parsing helpers ---- */
 
@@ -484,6 +486,8 @@ char *pkgverify_reinstall_hint(const pkgverify_t *pv, const pkgverify_file_t *f)
 
         if (p->kind == PKG_APK)
                 return str_printf("apk fix --reinstall %s", p->name);
+        if (p->kind == PKG_RPM)
+                return str_printf("dnf reinstall %s", p->name);
         return str_printf("apt-get install --reinstall %s", p->name);
 }
 
@@ -503,6 +507,7 @@ struct loader {
         diversion_t *div;
         size_t n_div, cap_div;
         strv_t conffiles; /* of the package being read */
+        pkg_kind_t kind;  /* of the package being read */
         uint32_t pkg;
         const char *pkg_name;
         size_t bad;
@@ -545,7 +550,8 @@ static const char *diverted(const struct loader *l, const char *path)
 {
         diversion_t key = { .from = (char *)path }, *d;
 
-        if (!l->n_div)
+        /* Diversions are dpkg's; they say nothing about rpm's files. */
+        if (!l->n_div || l->kind != PKG_DPKG)
                 return path;
         d = bsearch(&key, l->div, l->n_div, sizeof(*l->div), div_cmp);
         if (!d)
@@ -664,6 +670,7 @@ static int load_dpkg_pkg(struct loader *l, const char *name, const char *arch, c
                 return r;
         if ((r = add_pkg(l->pv, PKG_DPKG, name, version, &l->pkg)) < 0)
                 return r;
+        l->kind = PKG_DPKG;
         l->pkg_name = name;
         l->pv->lists_read++;
         return pkgverify_parse_md5sums(data, len, display, l->report, on_md5sum, l, &l->bad);
@@ -751,6 +758,7 @@ static int on_apk_file(const pkgverify_apk_file_t *f, void *userdata)
                 snprintf(a->last, sizeof(a->last), "%s", f->pkg);
                 snprintf(a->last_version, sizeof(a->last_version), "%s", f->version);
         }
+        a->l->kind = PKG_APK;
         a->l->pkg_name = a->last;
         return add_listed(a->l, f->path, f->algo, f->digest);
 }
@@ -783,12 +791,101 @@ static int load_apk(struct loader *l)
         return 0;
 }
 
-/* The rpm database files of the sqlite, bdb and ndb back ends. */
-static const char *const rpm_dbs[] = {
-        "/var/lib/rpm/rpmdb.sqlite",      "/var/lib/rpm/Packages",
-        "/var/lib/rpm/Packages.db",       "/usr/lib/sysimage/rpm/rpmdb.sqlite",
-        "/usr/lib/sysimage/rpm/Packages", "/usr/lib/sysimage/rpm/Packages.db",
+int pkgverify_rpm_algo(unsigned rpm_algo, size_t digest_len, fimhash_algo_t *ret)
+{
+        fimhash_algo_t a;
+
+        switch (rpm_algo) {
+        case RPMDB_DIGEST_MD5:
+                a = FIMHASH_MD5;
+                break;
+        case RPMDB_DIGEST_SHA1:
+                a = FIMHASH_SHA1;
+                break;
+        case RPMDB_DIGEST_SHA256:
+                a = FIMHASH_SHA256;
+                break;
+        default:
+                return -EOPNOTSUPP;
+        }
+        if (digest_len != fimhash_algo_len(a))
+                return -EINVAL;
+        *ret = a;
+        return 0;
+}
+
+struct rpm_state {
+        struct loader *l;
+        char last[RPMDB_WORD_MAX + 1];
+        char last_evr[3 * RPMDB_WORD_MAX + 32];
+        size_t unsupported; /* files whose digest algorithm vigil does not compute */
+        unsigned unsupported_algo;
 };
+
+static int on_rpm_file(const rpmdb_file_t *f, void *userdata)
+{
+        struct rpm_state *a = userdata;
+        fimhash_algo_t algo;
+        int r;
+
+        /* The same policy as for dpkg: %config files belong to the admin
+         * (dpkg's conffiles); a %ghost file is not in the package, so rpm
+         * has no content for it; a file rpm did not install as shipped
+         * (excluded docs, another architecture's copy, replaced by another
+         * package) cannot be compared; and a directory, a symlink or a
+         * device has no digest. */
+        if (f->flags & RPMDB_FILE_CONFIG) {
+                a->l->pv->conffiles_skipped++;
+                return 0;
+        }
+        if ((f->flags & RPMDB_FILE_GHOST) || f->state != RPMDB_STATE_NORMAL || !f->digest ||
+            (f->mode & S_IFMT) != S_IFREG)
+                return 0;
+        r = pkgverify_rpm_algo(f->algo, f->digest_len, &algo);
+        if (r == -EOPNOTSUPP) {
+                a->unsupported++;
+                a->unsupported_algo = f->algo;
+                return 0;
+        }
+        if (r < 0) {
+                a->l->pv->bad_lines++;
+                return 0;
+        }
+        if (strcmp(a->last, f->pkg) != 0 || strcmp(a->last_evr, f->evr) != 0) {
+                if ((r = add_pkg(a->l->pv, PKG_RPM, f->pkg, f->evr, &a->l->pkg)) < 0)
+                        return r;
+                snprintf(a->last, sizeof(a->last), "%s", f->pkg);
+                snprintf(a->last_evr, sizeof(a->last_evr), "%s", f->evr);
+                a->l->pv->lists_read++;
+        }
+        a->l->kind = PKG_RPM;
+        a->l->pkg_name = a->last;
+        return add_listed(a->l, f->path, algo, f->digest);
+}
+
+static int load_rpm(struct loader *l)
+{
+        struct rpm_state a = { .l = l };
+        size_t bad = 0;
+        int r;
+
+        strv_clear(&l->conffiles);
+        r = rpmdb_read_files(l->root, on_rpm_file, &a, l->report, &bad);
+        l->pv->bad_lines += bad;
+        if (r == -ENOENT)
+                return 0;
+        /* The database exists even when it could not be read (noted). */
+        l->pv->have_rpm = true;
+        if (r == -ENOMEM || r == -E2BIG)
+                return r;
+        if (a.unsupported && l->report)
+                (void)report_note(l->report, REPORT_NOTE_INFO, "fim",
+                                  "rpm packages: %zu files have digests of an algorithm vigil "
+                                  "does not compute (rpm digest algorithm %u); the baseline "
+                                  "covers them",
+                                  a.unsupported, a.unsupported_algo);
+        return 0;
+}
 
 int pkgverify_load(const rootfs_t *root, fimpath_t *canon, pkgverify_scope_fn scope, void *userdata,
                    report_t *report, pkgverify_t **ret)
@@ -796,7 +893,6 @@ int pkgverify_load(const rootfs_t *root, fimpath_t *canon, pkgverify_scope_fn sc
         struct loader l = {
                 .root = root, .canon = canon, .scope = scope, .userdata = userdata, .report = report
         };
-        struct stat st;
         int r;
 
         l.pv = calloc(1, sizeof(*l.pv));
@@ -805,6 +901,8 @@ int pkgverify_load(const rootfs_t *root, fimpath_t *canon, pkgverify_scope_fn sc
         r = load_dpkg(&l);
         if (r == 0)
                 r = load_apk(&l);
+        if (r == 0)
+                r = load_rpm(&l);
         l.pv->bad_lines += l.bad;
         for (size_t i = 0; i < l.n_div; i++) {
                 free(l.div[i].from);
@@ -816,15 +914,6 @@ int pkgverify_load(const rootfs_t *root, fimpath_t *canon, pkgverify_scope_fn sc
         if (r < 0) {
                 pkgverify_free(l.pv);
                 return r == -E2BIG ? -ENOMEM : r;
-        }
-        for (size_t i = 0; i < ELEMENTSOF(rpm_dbs) && !l.pv->have_rpm; i++)
-                l.pv->have_rpm = rootfs_stat(root, rpm_dbs[i], true, &st) == 0 &&
-                                 S_ISREG(st.st_mode) && st.st_size > 0;
-        if (l.pv->have_rpm) {
-                if (report)
-                        (void)report_note(report, REPORT_NOTE_INFO, "fim",
-                                          "rpm packages: file digests are not verified yet; "
-                                          "the baseline covers their files");
         }
         if (report) {
                 (void)report_count(report, "fim", "package_lists", (long long)l.pv->lists_read);

@@ -12,8 +12,12 @@
  * - apk: lib/apk/db/installed, the "Z:" checksum of each "R:" file of each
  *   "F:" directory: "Q1" + base64 SHA-1 (for a symlink, of its target),
  *   "Q2" + base64 SHA-256, or hex MD5/SHA-1 from old databases.
- * - rpm: not read yet. librpm is only reached through the inventory's helper
- *   process, which does not return file digests; an rpm database is noted.
+ * - rpm: the database (var/lib/rpm or usr/lib/sysimage/rpm) read with librpm
+ *   in the inventory's helper process (inventory/os/rpmdb.h): the digest of
+ *   every regular file in the algorithm the package names (MD5, SHA-1 or
+ *   SHA-256; files of other algorithms are counted and noted), leaving out
+ *   %config files (like dpkg's conffiles), %ghost files and files rpm did
+ *   not install as shipped.
  *
  * Every path is canonicalised (fimpath) and kept only when the caller's
  * scope function accepts it, so the table holds the critical files only.
@@ -42,7 +46,7 @@
 #define PKGVERIFY_NOTES_PER_FILE 3
 
 typedef struct pkgverify_pkg {
-        pkg_kind_t kind; /* PKG_DPKG or PKG_APK */
+        pkg_kind_t kind; /* PKG_DPKG, PKG_APK or PKG_RPM */
         char *name;
         char *version; /* may be NULL */
 } pkgverify_pkg_t;
@@ -61,8 +65,8 @@ typedef struct pkgverify {
         size_t n_files, cap_files;
         size_t *index; /* open addressing over files[] by path; slot = position + 1 */
         size_t index_cap;
-        size_t lists_read;        /* md5sums files or apk databases read */
-        size_t conffiles_skipped; /* md5sums lines naming a conffile */
+        size_t lists_read;        /* md5sums files, apk databases or rpm packages read */
+        size_t conffiles_skipped; /* md5sums lines naming a conffile, rpm %config files */
         size_t bad_lines;         /* lines that did not parse */
         size_t duplicates;        /* paths listed by more than one package (first kept) */
         bool have_dpkg, have_apk, have_rpm;
@@ -138,6 +142,12 @@ typedef struct pkgverify_apk_file {
 typedef int (*pkgverify_apk_fn)(const pkgverify_apk_file_t *f, void *userdata);
 int pkgverify_parse_apk(const char *data, size_t n, const char *display, report_t *report,
                         pkgverify_apk_fn fn, void *userdata, size_t *ret_bad);
+
+/* The digest algorithm for rpm's algorithm number RPM_ALGO (RPMDB_DIGEST_*)
+ * with a digest of DIGEST_LEN bytes. Returns 0 with *RET, -EOPNOTSUPP for an
+ * algorithm vigil does not compute (SHA-384, SHA-512, SHA-224, unknown), or
+ * -EINVAL when the length is not the algorithm's. */
+int pkgverify_rpm_algo(unsigned rpm_algo, size_t digest_len, fimhash_algo_t *ret);
 
 /* Decode an apk checksum ("Q1…", "Q2…", or 32/40 hex digits) of N bytes at
  * S. Returns 0 with *RET_ALGO and RET (FIMHASH_MAX_LEN bytes), or -EINVAL. */

@@ -27,6 +27,7 @@
 
 #include <rpm/header.h>
 #include <rpm/rpmdb.h>
+#include <rpm/rpmfi.h>
 #include <rpm/rpmlib.h>
 #include <rpm/rpmlog.h>
 #include <rpm/rpmmacro.h>
@@ -37,6 +38,7 @@
 #include "core/text.h"
 #include "inventory/os/osparse.h"
 #include "inventory/os/ospkg.h"
+#include "inventory/os/rpmdb.h"
 
 /* Where distributions keep the database, newest convention first (Fedora
  * 36+, openSUSE and SLE 15 SP4+ use /usr/lib/sysimage/rpm, often with
@@ -67,7 +69,18 @@ static const struct backend {
  * u8 has-epoch, u64 epoch, then name, version, release, arch and source rpm
  * as strings), 'L' (a librpm message string), and a final 'E' (i32 result,
  * 0 or a negative errno). A string is a u32 length, UINT32_MAX for none,
- * then that many bytes. */
+ * then that many bytes.
+ *
+ * In files mode (rpmdb_read_files) the child sends instead, per package, a
+ * 'P' (u32 number, u8 has-epoch, u64 epoch, then name, version and release
+ * as strings) followed by one 'F' per file of it (u32 digest algorithm, u32
+ * flags, u32 mode, u32 state, then path and hex digest as strings, the
+ * digest "none" when rpm has none). */
+
+typedef enum child_mode {
+        MODE_PACKAGES,
+        MODE_FILES,
+} child_mode_t;
 
 static void put_u32(buf_t *b, uint32_t v)
 {
@@ -100,9 +113,41 @@ static int child_log_cb(rpmlogRec rec, rpmlogCallbackData data)
         return 0;
 }
 
+/* In the child: the files of header H into REPLY. */
+static void child_files(rpmts ts, Header h, buf_t *reply)
+{
+        rpmfi fi = rpmfiNew(ts, h, RPMTAG_BASENAMES, RPMFI_FLAGS_QUERY);
+        uint64_t epoch = headerGetNumber(h, RPMTAG_EPOCH);
+        uint8_t has_epoch = headerIsEntry(h, RPMTAG_EPOCH) ? 1 : 0;
+
+        (void)buf_append(reply, "P", 1);
+        put_u32(reply, headerGetInstance(h));
+        (void)buf_append(reply, &has_epoch, 1);
+        (void)buf_append(reply, &epoch, sizeof(epoch));
+        put_str(reply, headerGetString(h, RPMTAG_NAME));
+        put_str(reply, headerGetString(h, RPMTAG_VERSION));
+        put_str(reply, headerGetString(h, RPMTAG_RELEASE));
+        while (fi && rpmfiNext(fi) >= 0) {
+                int algo = 0;
+                char *hex = rpmfiFDigestHex(fi, &algo);
+                (void)buf_append(reply, "F", 1);
+                put_u32(reply, (uint32_t)algo);
+                put_u32(reply, (uint32_t)rpmfiFFlags(fi));
+                put_u32(reply, (uint32_t)rpmfiFMode(fi));
+                put_u32(reply, (uint32_t)(uint8_t)rpmfiFState(fi));
+                put_str(reply, rpmfiFN(fi));
+                put_str(reply, hex && *hex ? hex : NULL);
+                free(hex);
+                /* Stop early rather than build a reply the parent refuses. */
+                if (reply->len + 64 * KiB > RPM_MAX_REPLY)
+                        break;
+        }
+        rpmfiFree(fi);
+}
+
 /* In the child: read DBDIR with BACKEND into REPLY. Returns 0 or a negative
  * errno. */
-static int child_read(const char *dbdir, const struct backend *be, buf_t *reply)
+static int child_read(const char *dbdir, const struct backend *be, child_mode_t mode, buf_t *reply)
 {
         rpmdbMatchIterator mi = NULL;
         rpmts ts = NULL;
@@ -132,6 +177,18 @@ static int child_read(const char *dbdir, const struct backend *be, buf_t *reply)
         }
         mi = rpmtsInitIterator(ts, RPMDBI_PACKAGES, NULL, 0);
         while (mi && (h = rpmdbNextIterator(mi)) != NULL) {
+                if (mode == MODE_FILES) {
+                        const char *name = headerGetString(h, RPMTAG_NAME);
+                        /* Imported public keys are stored as packages
+                         * without files. */
+                        if (!name || strcmp(name, "gpg-pubkey") != 0)
+                                child_files(ts, h, reply);
+                        if (reply->len + 64 * KiB > RPM_MAX_REPLY) {
+                                r = -E2BIG;
+                                break;
+                        }
+                        continue;
+                }
                 uint64_t epoch = headerGetNumber(h, RPMTAG_EPOCH);
                 uint8_t has_epoch = headerIsEntry(h, RPMTAG_EPOCH) ? 1 : 0;
                 (void)buf_append(reply, "H", 1);
@@ -173,7 +230,7 @@ static void write_all(int fd, const char *p, size_t n)
 #define HELPER_ENV "VIGIL_RPMDB_HELPER"
 
 /* The helper: read, write the reply to HELPER_FD, exit. Never returns. */
-static _Noreturn void helper_main(const char *dbdir, const char *backend)
+static _Noreturn void helper_main(const char *dbdir, const char *backend, const char *mode)
 {
         const struct backend *be = NULL;
         buf_t reply;
@@ -185,7 +242,11 @@ static _Noreturn void helper_main(const char *dbdir, const char *backend)
                 if (backend && strcmp(backend, backends[i].name) == 0)
                         be = &backends[i];
         buf_init(&reply, RPM_MAX_REPLY);
-        rc = be && dbdir && dbdir[0] == '/' ? child_read(dbdir, be, &reply) : -EINVAL;
+        rc = be && dbdir && dbdir[0] == '/'
+                     ? child_read(dbdir, be,
+                                  mode && strcmp(mode, "files") == 0 ? MODE_FILES : MODE_PACKAGES,
+                                  &reply)
+                     : -EINVAL;
         (void)buf_append(&reply, "E", 1);
         (void)buf_append(&reply, &rc, sizeof(rc));
         write_all(HELPER_FD, reply.data, reply.len);
@@ -201,7 +262,8 @@ __attribute__((constructor)) static void rpmdb_helper_entry(void)
 
         if (!mode || strcmp(mode, "1") != 0)
                 return;
-        helper_main(getenv("VIGIL_RPMDB_DIR"), getenv("VIGIL_RPMDB_BACKEND"));
+        helper_main(getenv("VIGIL_RPMDB_DIR"), getenv("VIGIL_RPMDB_BACKEND"),
+                    getenv("VIGIL_RPMDB_MODE"));
 }
 
 /* "name-version-release.src.rpm" -> "name". NULL when S has another shape
@@ -416,14 +478,20 @@ static int64_t now_ms(void)
 /* Run the helper on DBDIR and collect its whole reply into REPLY. Returns
  * 0, -ETIMEDOUT, -E2BIG, -ECHILD (the helper died: crashed or was killed),
  * or another negative errno. */
-static int run_child(const char *dbdir, const struct backend *be, buf_t *reply)
+static int run_child(const char *dbdir, const struct backend *be, child_mode_t mode, buf_t *reply)
 {
         _cleanup_free_ char *env_dir = str_printf("VIGIL_RPMDB_DIR=%s", dbdir),
                             *env_be = str_printf("VIGIL_RPMDB_BACKEND=%s", be->name);
         char *argv[] = { "vigil-rpmdb-reader", NULL };
         /* A fixed environment: nothing of the caller's reaches librpm but
          * what it needs to find its own configuration. */
-        char *envp[] = { HELPER_ENV "=1", env_dir, env_be, "PATH=/usr/bin:/bin", NULL };
+        char *envp[] = { HELPER_ENV "=1",
+                         env_dir,
+                         env_be,
+                         mode == MODE_FILES ? "VIGIL_RPMDB_MODE=files"
+                                            : "VIGIL_RPMDB_MODE=packages",
+                         "PATH=/usr/bin:/bin",
+                         NULL };
         int64_t deadline = now_ms() + (int64_t)RPM_TIMEOUT_SEC * 1000;
         posix_spawn_file_actions_t fa;
         posix_spawnattr_t attr;
@@ -529,7 +597,7 @@ static int read_dir(const char *dbdir, const struct backend *be, const char *dis
         int r;
 
         buf_init(&reply, RPM_MAX_REPLY);
-        r = run_child(dbdir, be, &reply);
+        r = run_child(dbdir, be, MODE_PACKAGES, &reply);
         if (r == 0)
                 r = parse_reply(reply.data ? reply.data : "", reply.len, &c, &log);
         else if (r != -ENOMEM) {
@@ -682,7 +750,14 @@ static void remove_tmpdirp(char **p)
         remove_tmpdir(*p);
 }
 
-int rpmdb_read(const rootfs_t *root, pkg_list_t *out, report_t *report)
+/* What to do with a database found by with_db: read directory DBDIR (a
+ * private copy for an image) with back end BE, naming it DISPLAY. */
+typedef int (*db_fn)(const char *dbdir, const struct backend *be, const char *display, void *ud);
+
+/* Find the rpm database under ROOT and call FN on it (on a private copy for
+ * an image). Returns FN's result, -ENOENT when there is none, or -EIO
+ * (noted) when it cannot be reached. */
+static int with_db(const rootfs_t *root, report_t *report, db_fn fn, void *ud)
 {
         for (size_t i = 0; i < ELEMENTSOF(rpmdb_dirs); i++) {
                 _cleanup_close_ int dfd = -1, tfd = -1;
@@ -712,7 +787,7 @@ int rpmdb_read(const rootfs_t *root, pkg_list_t *out, report_t *report)
                 /* On the host nothing can lead out of the root, and the
                  * database may be large: read it where it is. */
                 if (root->is_host)
-                        return read_dir(rpmdb_dirs[i], be, display, out, report);
+                        return fn(rpmdb_dirs[i], be, display, ud);
 
                 tmpdir = secure_getenv("TMPDIR");
                 tmp = str_printf("%s/vigil-rpmdb-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
@@ -748,7 +823,337 @@ int rpmdb_read(const rootfs_t *root, pkg_list_t *out, report_t *report)
                                                        : strerror(-r));
                         return -EIO;
                 }
-                return read_dir(tmp, be, display, out, report);
+                return fn(tmp, be, display, ud);
         }
         return -ENOENT;
+}
+
+struct pkgs_args {
+        pkg_list_t *out;
+        report_t *report;
+};
+
+static int read_pkgs_fn(const char *dbdir, const struct backend *be, const char *display, void *ud)
+{
+        struct pkgs_args *a = ud;
+        return read_dir(dbdir, be, display, a->out, a->report);
+}
+
+int rpmdb_read(const rootfs_t *root, pkg_list_t *out, report_t *report)
+{
+        struct pkgs_args a = { .out = out, .report = report };
+        return with_db(root, report, read_pkgs_fn, &a);
+}
+
+/* ---- package files ---- */
+
+static int put_u32_checked(buf_t *b, uint32_t v)
+{
+        return buf_append(b, &v, sizeof(v));
+}
+
+static int put_str_checked(buf_t *b, const char *s)
+{
+        size_t n = s ? strlen(s) : 0;
+        int r;
+
+        if (!s || n >= UINT32_MAX)
+                return put_u32_checked(b, UINT32_MAX);
+        if ((r = put_u32_checked(b, (uint32_t)n)) < 0)
+                return r;
+        return buf_append(b, s, n);
+}
+
+int rpmdb_put_package(buf_t *b, uint32_t hnum, const uint64_t *epoch, const char *name,
+                      const char *version, const char *release)
+{
+        uint8_t has_epoch = epoch ? 1 : 0;
+        uint64_t e = epoch ? *epoch : 0;
+        int r;
+
+        if ((r = buf_append(b, "P", 1)) < 0 || (r = put_u32_checked(b, hnum)) < 0 ||
+            (r = buf_append(b, &has_epoch, 1)) < 0 || (r = buf_append(b, &e, sizeof(e))) < 0 ||
+            (r = put_str_checked(b, name)) < 0 || (r = put_str_checked(b, version)) < 0 ||
+            (r = put_str_checked(b, release)) < 0)
+                return r;
+        return 0;
+}
+
+int rpmdb_put_file(buf_t *b, unsigned algo, uint32_t flags, uint32_t mode, uint32_t state,
+                   const char *path, const char *digest_hex)
+{
+        int r;
+
+        if ((r = buf_append(b, "F", 1)) < 0 || (r = put_u32_checked(b, (uint32_t)algo)) < 0 ||
+            (r = put_u32_checked(b, flags)) < 0 || (r = put_u32_checked(b, mode)) < 0 ||
+            (r = put_u32_checked(b, state)) < 0 || (r = put_str_checked(b, path)) < 0 ||
+            (r = put_str_checked(b, digest_hex)) < 0)
+                return r;
+        return 0;
+}
+
+int rpmdb_put_end(buf_t *b, int32_t result)
+{
+        int r = buf_append(b, "E", 1);
+        return r < 0 ? r : buf_append(b, &result, sizeof(result));
+}
+
+/* A string of at most MAX bytes without NULs, borrowed from the stream:
+ * *RET points into it (not terminated) with *RET_LEN bytes, *RET NULL for
+ * "none". False on a malformed or over-long string. */
+static bool get_span(cursor_t *c, size_t max, const char **ret, size_t *ret_len)
+{
+        uint32_t n;
+
+        *ret = NULL;
+        *ret_len = 0;
+        if (!get_bytes(c, &n, sizeof(n)))
+                return false;
+        if (n == UINT32_MAX)
+                return true;
+        if (n > max || c->left < n || memchr(c->p, 0, n))
+                return false;
+        *ret = c->p;
+        *ret_len = n;
+        c->p += n;
+        c->left -= n;
+        return true;
+}
+
+static int hexdigit(char c)
+{
+        if (c >= '0' && c <= '9')
+                return c - '0';
+        if (c >= 'a' && c <= 'f')
+                return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F')
+                return c - 'A' + 10;
+        return -1;
+}
+
+/* The package of the file records that follow, as the parser keeps it. */
+typedef struct files_pkg {
+        bool seen; /* a 'P' came before */
+        bool ok;   /* and its fields are valid */
+        char name[RPMDB_WORD_MAX + 1];
+        char evr[3 * RPMDB_WORD_MAX + 32];
+} files_pkg_t;
+
+/* A span as a C string into OUT (N bytes); false when it does not fit or
+ * is not an rpm word. */
+static bool word_into(const char *s, size_t len, bool allow_dash, char *out, size_t n)
+{
+        if (!s || len == 0 || len >= n)
+                return false;
+        memcpy(out, s, len);
+        out[len] = 0;
+        return rpm_word_ok(out, allow_dash);
+}
+
+/* One pass over the stream; FN is called only when DELIVER. */
+static int parse_files_pass(const char *data, size_t n, bool deliver, rpmdb_file_fn fn,
+                            void *userdata, strv_t *log, size_t *bad)
+{
+        cursor_t cur = { data, n };
+        files_pkg_t pkg = { 0 };
+        size_t files = 0;
+
+        for (;;) {
+                char type;
+                if (!get_bytes(&cur, &type, 1))
+                        return -EIO; /* no final 'E': the child died */
+                if (type == 'E') {
+                        int32_t rc;
+                        if (!get_bytes(&cur, &rc, sizeof(rc)) || cur.left != 0 || rc > 0 ||
+                            rc < -4095)
+                                return -EIO;
+                        return rc == -ENOMEM ? -EIO : rc;
+                }
+                if (type == 'L') {
+                        const char *m;
+                        size_t len;
+                        if (!get_span(&cur, 64 * KiB, &m, &len))
+                                return -EIO;
+                        if (deliver && m && log && log->n < RPMDB_MAX_LOG) {
+                                char *s = str_ndup(m, len);
+                                if (!s || strv_push_take(log, s) < 0)
+                                        return -ENOMEM;
+                        }
+                        continue;
+                }
+                if (type == 'P') {
+                        const char *name, *version, *release;
+                        size_t nl, vl, rl;
+                        char v[RPMDB_WORD_MAX + 1], rel[RPMDB_WORD_MAX + 1];
+                        uint32_t hnum;
+                        uint8_t has_epoch;
+                        uint64_t epoch;
+                        if (!get_bytes(&cur, &hnum, sizeof(hnum)) ||
+                            !get_bytes(&cur, &has_epoch, 1) ||
+                            !get_bytes(&cur, &epoch, sizeof(epoch)) ||
+                            !get_span(&cur, RPMDB_WORD_MAX, &name, &nl) ||
+                            !get_span(&cur, RPMDB_WORD_MAX, &version, &vl) ||
+                            !get_span(&cur, RPMDB_WORD_MAX, &release, &rl))
+                                return -EIO;
+                        pkg.seen = true;
+                        pkg.ok = word_into(name, nl, true, pkg.name, sizeof(pkg.name)) &&
+                                 word_into(version, vl, false, v, sizeof(v)) &&
+                                 word_into(release, rl, false, rel, sizeof(rel));
+                        if (pkg.ok) {
+                                if (has_epoch)
+                                        snprintf(pkg.evr, sizeof(pkg.evr), "%llu:%s-%s",
+                                                 (unsigned long long)epoch, v, rel);
+                                else
+                                        snprintf(pkg.evr, sizeof(pkg.evr), "%s-%s", v, rel);
+                        } else if (deliver)
+                                (*bad)++;
+                        continue;
+                }
+                if (type == 'F') {
+                        uint32_t algo, flags, mode, state;
+                        const char *path, *hex;
+                        size_t pl, hl;
+                        char p[RPMDB_PATH_MAX + 1];
+                        uint8_t digest[RPMDB_DIGEST_MAX];
+                        bool ok;
+                        int r;
+                        if (!get_bytes(&cur, &algo, sizeof(algo)) ||
+                            !get_bytes(&cur, &flags, sizeof(flags)) ||
+                            !get_bytes(&cur, &mode, sizeof(mode)) ||
+                            !get_bytes(&cur, &state, sizeof(state)) ||
+                            !get_span(&cur, RPMDB_PATH_MAX, &path, &pl) ||
+                            !get_span(&cur, 2 * RPMDB_DIGEST_MAX, &hex, &hl))
+                                return -EIO;
+                        /* A file before any package is a broken stream. */
+                        if (!pkg.seen)
+                                return -EIO;
+                        if (++files > RPMDB_MAX_FILES)
+                                return -E2BIG;
+                        if (!deliver)
+                                continue;
+                        /* An empty digest is no digest, as rpm treats it. */
+                        if (hex && hl == 0)
+                                hex = NULL;
+                        ok = pkg.ok && path && pl > 0 && path[0] == '/' && (!hex || hl % 2 == 0);
+                        for (size_t i = 0; ok && hex && i < hl / 2; i++) {
+                                int hi = hexdigit(hex[2 * i]), lo = hexdigit(hex[2 * i + 1]);
+                                if (hi < 0 || lo < 0)
+                                        ok = false;
+                                else
+                                        digest[i] = (uint8_t)(hi << 4 | lo);
+                        }
+                        if (!ok) {
+                                (*bad)++;
+                                continue;
+                        }
+                        memcpy(p, path, pl);
+                        p[pl] = 0;
+                        if (!fn)
+                                continue;
+                        r = fn(&(rpmdb_file_t){ .pkg = pkg.name,
+                                                .evr = pkg.evr,
+                                                .path = p,
+                                                .algo = algo,
+                                                .digest = hex ? digest : NULL,
+                                                .digest_len = hex ? hl / 2 : 0,
+                                                .mode = mode,
+                                                .flags = flags,
+                                                .state = state },
+                               userdata);
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
+                return -EIO;
+        }
+}
+
+int rpmdb_parse_files(const char *data, size_t n, rpmdb_file_fn fn, void *userdata, strv_t *log,
+                      size_t *ret_bad)
+{
+        size_t bad = 0;
+        int r;
+
+        /* Check the whole stream first, so a truncated or forged one hands
+         * nothing on: a half-read database would look like packages whose
+         * files are not there. */
+        r = parse_files_pass(data, n, false, NULL, NULL, NULL, &bad);
+        if (r < 0)
+                return r;
+        r = parse_files_pass(data, n, true, fn, userdata, log, &bad);
+        if (ret_bad)
+                *ret_bad += bad;
+        return r;
+}
+
+struct files_args {
+        rpmdb_file_fn fn;
+        void *userdata;
+        report_t *report;
+        size_t bad;
+        int fn_err; /* the error FN stopped the read with */
+};
+
+static int files_trampoline(const rpmdb_file_t *f, void *ud)
+{
+        struct files_args *a = ud;
+        int r = a->fn(f, a->userdata);
+
+        if (r < 0)
+                a->fn_err = r;
+        return r;
+}
+
+static int read_files_fn(const char *dbdir, const struct backend *be, const char *display, void *ud)
+{
+        struct files_args *a = ud;
+        strv_t log = { 0 };
+        buf_t reply;
+        int r;
+
+        buf_init(&reply, RPM_MAX_REPLY);
+        r = run_child(dbdir, be, MODE_FILES, &reply);
+        if (r == 0)
+                r = rpmdb_parse_files(reply.data ? reply.data : "", reply.len,
+                                      a->fn ? files_trampoline : NULL, a, &log, &a->bad);
+        buf_free(&reply);
+        if (a->report) {
+                for (size_t i = 0; i < log.n && i < RPM_MAX_LOG; i++) {
+                        char q[80];
+                        (void)report_note(
+                                a->report, REPORT_NOTE_WARNING, display, "librpm: %s",
+                                osparse_quote(q, sizeof(q), log.v[i], strcspn(log.v[i], "\n")));
+                }
+                if (a->bad)
+                        (void)report_note(a->report, REPORT_NOTE_WARNING, display,
+                                          "%zu package file records from the rpm database are "
+                                          "invalid; skipped",
+                                          a->bad);
+        }
+        strv_clear(&log);
+        /* FN's own errors are passed on as they are. */
+        if (r == 0 || r == -ENOMEM || (a->fn_err && r == a->fn_err))
+                return r;
+        if (a->report)
+                (void)report_note(a->report, REPORT_NOTE_WARNING, display,
+                                  "cannot read the file digests of the rpm database (%s "
+                                  "backend): %s",
+                                  be->name,
+                                  r == -ECHILD      ? "the librpm helper died"
+                                  : r == -ETIMEDOUT ? "it took too long"
+                                  : r == -E2BIG     ? "too much data"
+                                  : r == -EIO ? "librpm failed or the helper's reply is malformed"
+                                              : strerror(-r));
+        return -EIO;
+}
+
+int rpmdb_read_files(const rootfs_t *root, rpmdb_file_fn fn, void *userdata, report_t *report,
+                     size_t *ret_bad)
+{
+        struct files_args a = { .fn = fn, .userdata = userdata, .report = report };
+        int r = with_db(root, report, read_files_fn, &a);
+
+        if (ret_bad)
+                *ret_bad += a.bad;
+        return r;
 }

@@ -19,6 +19,7 @@
 #include "core/hash.h"
 #include "core/text.h"
 #include "detect/fim/pkgverify.h"
+#include "inventory/os/rpmdb.h"
 
 static char *fixture(const char *name, size_t *len)
 {
@@ -312,12 +313,34 @@ static void test_load_dpkg(void **state)
         }
 }
 
+/* rpm's digest algorithm numbers: the three vigil computes map to them with
+ * the right length; the others are refused as unsupported, not as bad. */
+static void test_rpm_algo(void **state)
+{
+        fimhash_algo_t a = 0;
+        (void)state;
+
+        assert_int_equal(pkgverify_rpm_algo(RPMDB_DIGEST_SHA256, 32, &a), 0);
+        assert_int_equal(a, FIMHASH_SHA256);
+        assert_int_equal(pkgverify_rpm_algo(RPMDB_DIGEST_MD5, 16, &a), 0);
+        assert_int_equal(a, FIMHASH_MD5);
+        assert_int_equal(pkgverify_rpm_algo(RPMDB_DIGEST_SHA1, 20, &a), 0);
+        assert_int_equal(a, FIMHASH_SHA1);
+        assert_int_equal(pkgverify_rpm_algo(RPMDB_DIGEST_SHA256, 16, &a), -EINVAL);
+        assert_int_equal(pkgverify_rpm_algo(RPMDB_DIGEST_MD5, 0, &a), -EINVAL);
+        assert_int_equal(pkgverify_rpm_algo(RPMDB_DIGEST_SHA512, 64, &a), -EOPNOTSUPP);
+        assert_int_equal(pkgverify_rpm_algo(RPMDB_DIGEST_SHA384, 48, &a), -EOPNOTSUPP);
+        assert_int_equal(pkgverify_rpm_algo(RPMDB_DIGEST_SHA224, 28, &a), -EOPNOTSUPP);
+        assert_int_equal(pkgverify_rpm_algo(0, 16, &a), -EOPNOTSUPP);
+        assert_int_equal(a, FIMHASH_SHA1);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_md5sums),      cmocka_unit_test(test_apk),
                 cmocka_unit_test(test_apk_checksum), cmocka_unit_test(test_diversions_conffiles),
-                cmocka_unit_test(test_load_dpkg),
+                cmocka_unit_test(test_load_dpkg),    cmocka_unit_test(test_rpm_algo),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

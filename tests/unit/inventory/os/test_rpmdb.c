@@ -20,10 +20,12 @@
 #include <cmocka.h>
 
 #include "core/buf.h"
+#include "core/hash.h"
 #include "core/report.h"
 #include "core/rootfs.h"
 #include "core/text.h"
 #include "inventory/os/ospkg.h"
+#include "inventory/os/rpmdb.h"
 
 static char top_tmpl[] = "/tmp/vigil-rpmtest-XXXXXX";
 static char *top;
@@ -393,6 +395,294 @@ static void test_parallel_reads(void **state)
         }
 }
 
+/* ---- package files (rpmdb_read_files, rpmdb_parse_files) ---- */
+
+typedef struct seen_file {
+        char pkg[64], evr[64], path[256];
+        unsigned algo;
+        char hex[2 * RPMDB_DIGEST_MAX + 1];
+        uint32_t mode, flags, state;
+        bool has_digest;
+} seen_file_t;
+
+typedef struct seen {
+        seen_file_t v[64];
+        size_t n;
+        int fail_at; /* return -ECANCELED on this call (1-based), 0: never */
+} seen_t;
+
+static int on_file(const rpmdb_file_t *f, void *userdata)
+{
+        seen_t *s = userdata;
+        seen_file_t *e;
+
+        if (s->fail_at && (int)s->n + 1 == s->fail_at)
+                return -ECANCELED;
+        assert_true(s->n < ELEMENTSOF(s->v));
+        e = &s->v[s->n++];
+        snprintf(e->pkg, sizeof(e->pkg), "%s", f->pkg);
+        snprintf(e->evr, sizeof(e->evr), "%s", f->evr);
+        snprintf(e->path, sizeof(e->path), "%s", f->path);
+        e->algo = f->algo;
+        e->mode = f->mode;
+        e->flags = f->flags;
+        e->state = f->state;
+        e->hex[0] = 0;
+        e->has_digest = f->digest != NULL;
+        assert_true(f->digest ? f->digest_len > 0 : f->digest_len == 0);
+        if (f->digest)
+                hash_hex(f->digest, f->digest_len, e->hex);
+        return 0;
+}
+
+static const seen_file_t *seen_find(const seen_t *s, const char *path)
+{
+        for (size_t i = 0; i < s->n; i++)
+                if (strcmp(s->v[i].path, path) == 0)
+                        return &s->v[i];
+        return NULL;
+}
+
+#define SHA_A "5b1bdf2bd5b0e3a4b6e0e6b2d4e8c5f0a0b1c2d3e4f5061728394a5b6c7d8e9f"
+
+/* A well-formed stream of two packages. */
+static void good_stream(buf_t *b)
+{
+        uint64_t epoch = 3;
+
+        assert_int_equal(rpmdb_put_package(b, 7, &epoch, "coreutils", "9.1", "1.el9"), 0);
+        assert_int_equal(
+                rpmdb_put_file(b, RPMDB_DIGEST_SHA256, 0, 0100755, 0, "/usr/bin/ls", SHA_A), 0);
+        assert_int_equal(rpmdb_put_file(b, RPMDB_DIGEST_SHA256, RPMDB_FILE_CONFIG, 0100644, 0,
+                                        "/etc/DIR_COLORS", "00FF"),
+                         0);
+        assert_int_equal(rpmdb_put_file(b, 0, 0, 040755, 0, "/usr/share/doc", NULL), 0);
+        assert_int_equal(rpmdb_put_file(b, 8, 0, 0120777, 0, "/usr/bin/dir", ""), 0);
+        assert_int_equal(buf_append(b, "L", 1), 0);
+        {
+                uint32_t n = 5;
+                assert_int_equal(buf_append(b, &n, sizeof(n)), 0);
+                assert_int_equal(buf_append(b, "hello", 5), 0);
+        }
+        assert_int_equal(rpmdb_put_package(b, 8, NULL, "bash", "5.1", "2"), 0);
+        assert_int_equal(rpmdb_put_file(b, RPMDB_DIGEST_MD5, 0, 0100755, 2, "/usr/bin/bash",
+                                        "d41d8cd98f00b204e9800998ecf8427e"),
+                         0);
+}
+
+static void test_parse_files_good(void **state)
+{
+        buf_t b;
+        seen_t s = { 0 };
+        strv_t log = { 0 };
+        size_t bad = 0;
+        const seen_file_t *f;
+        (void)state;
+
+        buf_init(&b, 1 * MiB);
+        good_stream(&b);
+        assert_int_equal(rpmdb_put_end(&b, 0), 0);
+        assert_int_equal(rpmdb_parse_files(b.data, b.len, on_file, &s, &log, &bad), 0);
+        assert_int_equal(bad, 0);
+        assert_int_equal(s.n, 5);
+        assert_int_equal(log.n, 1);
+        assert_string_equal(log.v[0], "hello");
+        f = seen_find(&s, "/usr/bin/ls");
+        assert_non_null(f);
+        assert_string_equal(f->pkg, "coreutils");
+        assert_string_equal(f->evr, "3:9.1-1.el9");
+        assert_int_equal(f->algo, RPMDB_DIGEST_SHA256);
+        assert_string_equal(f->hex, SHA_A);
+        assert_int_equal(f->mode, 0100755);
+        f = seen_find(&s, "/etc/DIR_COLORS");
+        assert_non_null(f);
+        assert_int_equal(f->flags, RPMDB_FILE_CONFIG);
+        assert_string_equal(f->hex, "00ff");
+        f = seen_find(&s, "/usr/share/doc");
+        assert_non_null(f);
+        assert_string_equal(f->hex, "");
+        assert_false(f->has_digest);
+        /* An empty digest is no digest. */
+        f = seen_find(&s, "/usr/bin/dir");
+        assert_non_null(f);
+        assert_false(f->has_digest);
+        f = seen_find(&s, "/usr/bin/bash");
+        assert_non_null(f);
+        assert_string_equal(f->evr, "5.1-2");
+        assert_int_equal(f->state, 2);
+        strv_clear(&log);
+        buf_free(&b);
+}
+
+/* Every proper prefix of a good stream is a broken one: nothing is handed
+ * on, and the error is -EIO. */
+static void test_parse_files_truncated(void **state)
+{
+        buf_t b;
+        (void)state;
+
+        buf_init(&b, 1 * MiB);
+        good_stream(&b);
+        assert_int_equal(rpmdb_put_end(&b, 0), 0);
+        for (size_t cut = 0; cut < b.len; cut++) {
+                seen_t s = { 0 };
+                assert_int_equal(rpmdb_parse_files(b.data, cut, on_file, &s, NULL, NULL), -EIO);
+                assert_int_equal(s.n, 0);
+        }
+        buf_free(&b);
+}
+
+static void test_parse_files_malformed(void **state)
+{
+        buf_t b;
+        seen_t s = { 0 };
+        size_t bad = 0;
+        _cleanup_free_ char *longpath = malloc(RPMDB_PATH_MAX + 2);
+        (void)state;
+
+        /* A file before any package. */
+        buf_init(&b, 1 * MiB);
+        assert_int_equal(rpmdb_put_file(&b, 8, 0, 0100644, 0, "/x", "00"), 0);
+        assert_int_equal(rpmdb_put_end(&b, 0), 0);
+        assert_int_equal(rpmdb_parse_files(b.data, b.len, on_file, &s, NULL, NULL), -EIO);
+        buf_free(&b);
+
+        /* A path over the cap. */
+        assert_non_null(longpath);
+        memset(longpath, 'a', RPMDB_PATH_MAX + 1);
+        longpath[0] = '/';
+        longpath[RPMDB_PATH_MAX + 1] = 0;
+        buf_init(&b, 1 * MiB);
+        assert_int_equal(rpmdb_put_package(&b, 1, NULL, "a", "1", "1"), 0);
+        assert_int_equal(rpmdb_put_file(&b, 8, 0, 0100644, 0, longpath, "00"), 0);
+        assert_int_equal(rpmdb_put_end(&b, 0), 0);
+        assert_int_equal(rpmdb_parse_files(b.data, b.len, on_file, &s, NULL, NULL), -EIO);
+        buf_free(&b);
+
+        /* A string length past the end, an unknown record, bytes after 'E'. */
+        {
+                static const char lie[] = "P\1\0\0\0\0\0\0\0\0\0\0\0\xff\xff\xff\x7f";
+                static const char unknown[] = "X";
+                buf_init(&b, 1 * MiB);
+                assert_int_equal(buf_append(&b, lie, sizeof(lie) - 1), 0);
+                assert_int_equal(rpmdb_parse_files(b.data, b.len, on_file, &s, NULL, NULL), -EIO);
+                buf_reset(&b);
+                assert_int_equal(buf_append(&b, unknown, 1), 0);
+                assert_int_equal(rpmdb_put_end(&b, 0), 0);
+                assert_int_equal(rpmdb_parse_files(b.data, b.len, on_file, &s, NULL, NULL), -EIO);
+                buf_reset(&b);
+                assert_int_equal(rpmdb_put_end(&b, 0), 0);
+                assert_int_equal(buf_append(&b, "x", 1), 0);
+                assert_int_equal(rpmdb_parse_files(b.data, b.len, on_file, &s, NULL, NULL), -EIO);
+                buf_free(&b);
+        }
+        assert_int_equal(s.n, 0);
+
+        /* Bad content is skipped and counted; the rest is read. */
+        buf_init(&b, 1 * MiB);
+        assert_int_equal(rpmdb_put_package(&b, 1, NULL, "bad name", "1", "1"), 0);
+        assert_int_equal(rpmdb_put_file(&b, 8, 0, 0100644, 0, "/a", "00"), 0);
+        assert_int_equal(rpmdb_put_package(&b, 2, NULL, "good", "1", "1"), 0);
+        assert_int_equal(rpmdb_put_file(&b, 8, 0, 0100644, 0, "/b", "0g"), 0);
+        assert_int_equal(rpmdb_put_file(&b, 8, 0, 0100644, 0, "/c", "abc"), 0);
+        assert_int_equal(rpmdb_put_file(&b, 8, 0, 0100644, 0, "relative", "00"), 0);
+        assert_int_equal(rpmdb_put_file(&b, 8, 0, 0100644, 0, "/d", "0a"), 0);
+        assert_int_equal(rpmdb_put_end(&b, 0), 0);
+        assert_int_equal(rpmdb_parse_files(b.data, b.len, on_file, &s, NULL, &bad), 0);
+        assert_int_equal(s.n, 1);
+        assert_string_equal(s.v[0].path, "/d");
+        assert_int_equal(bad, 5);
+        buf_free(&b);
+}
+
+static void test_parse_files_results(void **state)
+{
+        buf_t b;
+        seen_t s = { .fail_at = 2 };
+        (void)state;
+
+        /* The helper's own error is returned; its running out of memory is
+         * not this process running out. */
+        buf_init(&b, 1 * MiB);
+        assert_int_equal(rpmdb_put_end(&b, -ENOENT), 0);
+        assert_int_equal(rpmdb_parse_files(b.data, b.len, NULL, NULL, NULL, NULL), -ENOENT);
+        buf_reset(&b);
+        assert_int_equal(rpmdb_put_end(&b, -ENOMEM), 0);
+        assert_int_equal(rpmdb_parse_files(b.data, b.len, NULL, NULL, NULL, NULL), -EIO);
+        buf_reset(&b);
+        assert_int_equal(rpmdb_put_end(&b, 5), 0);
+        assert_int_equal(rpmdb_parse_files(b.data, b.len, NULL, NULL, NULL, NULL), -EIO);
+        /* The callback's error stops the read and is returned. */
+        buf_reset(&b);
+        good_stream(&b);
+        assert_int_equal(rpmdb_put_end(&b, 0), 0);
+        assert_int_equal(rpmdb_parse_files(b.data, b.len, on_file, &s, NULL, NULL), -ECANCELED);
+        assert_int_equal(s.n, 1);
+        buf_free(&b);
+}
+
+/* The files read through librpm are the ones rpm -q lists, with the same
+ * digests. */
+static void test_read_files_against_rpm(void **state)
+{
+        _cleanup_free_ char *rootp = path_of("a"), *db = path_of("a/var/lib/rpm"), *text = NULL;
+        _cleanup_rootfs_ rootfs_t *root = NULL;
+        seen_t s = { 0 };
+        size_t bad = 0, lines = 0;
+        report_t *rep = report_new("t", rootp);
+        char *argv[] = {
+                "rpm",  "--dbpath",
+                db,     "-qa",
+                "--qf", "[%{FILENAMES} %{FILEDIGESTS} %{FILEMODES} %{FILEFLAGS} %{NAME}\n]",
+                NULL
+        };
+        (void)state;
+
+        assert_int_equal(rootfs_open(rootp, &root), 0);
+        assert_int_equal(rpmdb_read_files(root, on_file, &s, rep, &bad), 0);
+        assert_int_equal(bad, 0);
+        assert_int_equal(rep->n_notes, 0);
+        text = run(argv);
+        for (char *line = text, *nl; *line; line = nl + 1) {
+                char path[256], rest[256], name[64];
+                unsigned mode, flags;
+                const seen_file_t *f;
+                nl = strchr(line, '\n');
+                assert_non_null(nl);
+                *nl = 0;
+                /* A package without files. */
+                if (strncmp(line, "(none) ", 7) == 0)
+                        continue;
+                /* A file without a digest has an empty column. */
+                if (sscanf(line, "%255s %255s %u %u %63s", path, rest, &mode, &flags, name) != 5) {
+                        assert_int_equal(
+                                sscanf(line, "%255s %u %u %63s", path, &mode, &flags, name), 4);
+                        rest[0] = 0;
+                }
+                f = seen_find(&s, path);
+                assert_non_null(f);
+                assert_string_equal(f->hex, rest);
+                assert_int_equal(f->mode, mode);
+                assert_int_equal(f->flags, flags);
+                assert_string_equal(f->pkg, name);
+                lines++;
+        }
+        assert_true(lines > 0);
+        assert_int_equal(lines, s.n);
+        report_free(rep);
+}
+
+static void test_read_files_no_database(void **state)
+{
+        _cleanup_rootfs_ rootfs_t *root = NULL;
+        seen_t s = { 0 };
+        (void)state;
+
+        assert_int_equal(rootfs_open(top, &root), 0);
+        assert_int_equal(rpmdb_read_files(root, on_file, &s, NULL, NULL), -ENOENT);
+        assert_int_equal(s.n, 0);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -404,6 +694,12 @@ int main(void)
                 cmocka_unit_test(test_symlinks_stay_inside),
                 cmocka_unit_test(test_corrupt_database),
                 cmocka_unit_test(test_parallel_reads),
+                cmocka_unit_test(test_parse_files_good),
+                cmocka_unit_test(test_parse_files_truncated),
+                cmocka_unit_test(test_parse_files_malformed),
+                cmocka_unit_test(test_parse_files_results),
+                cmocka_unit_test(test_read_files_against_rpm),
+                cmocka_unit_test(test_read_files_no_database),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }
