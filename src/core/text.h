@@ -27,6 +27,18 @@ static inline bool str_startswith(const char *s, const char *prefix)
 
 bool str_endswith(const char *s, const char *suffix);
 
+/* The value of hex digit C (either case), or -1 when C is none. */
+static inline int str_hexval(char c)
+{
+        if (c >= '0' && c <= '9')
+                return c - '0';
+        if (c >= 'a' && c <= 'f')
+                return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F')
+                return c - 'A' + 10;
+        return -1;
+}
+
 /* Format into a newly allocated string. Returns NULL when out of memory.
  * Caller frees. */
 char *str_printf(const char *fmt, ...) _printf_(1, 2);

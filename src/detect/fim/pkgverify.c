@@ -47,21 +47,10 @@ static bool next_line(line_iter_t *it, const char **ret, size_t *ret_len)
                 (*(bad))++;                                                                        \
         } while (0)
 
-static int hexval(char c)
-{
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -1;
-}
-
 static int parse_hex(const char *s, size_t n, uint8_t *out)
 {
         for (size_t i = 0; i < n / 2; i++) {
-                int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
+                int hi = str_hexval(s[2 * i]), lo = str_hexval(s[2 * i + 1]);
                 if (hi < 0 || lo < 0)
                         return -EINVAL;
                 out[i] = (uint8_t)(hi << 4 | lo);

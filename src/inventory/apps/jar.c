@@ -287,17 +287,6 @@ static bool props_blank(char c)
         return c == ' ' || c == '\t' || c == '\f';
 }
 
-static int hexval(char c)
-{
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -1;
-}
-
 static int append_utf8(buf_t *b, unsigned cp)
 {
         char u[3];
@@ -407,7 +396,7 @@ int jar_parse_pom_properties(const char *data, size_t len, jar_pom_t *ret)
                                         unsigned cp = 0;
                                         int i;
                                         for (i = 0; i < 4 && pos < len; i++, pos++) {
-                                                int h = hexval(data[pos]);
+                                                int h = str_hexval(data[pos]);
                                                 if (h < 0)
                                                         break;
                                                 cp = cp << 4 | (unsigned)h;

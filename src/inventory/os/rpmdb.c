@@ -920,17 +920,6 @@ static bool get_span(cursor_t *c, size_t max, const char **ret, size_t *ret_len)
         return true;
 }
 
-static int hexdigit(char c)
-{
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -1;
-}
-
 /* The package of the file records that follow, as the parser keeps it. */
 typedef struct files_pkg {
         bool seen; /* a 'P' came before */
@@ -1036,7 +1025,7 @@ static int parse_files_pass(const char *data, size_t n, bool deliver, rpmdb_file
                                 hex = NULL;
                         ok = pkg.ok && path && pl > 0 && path[0] == '/' && (!hex || hl % 2 == 0);
                         for (size_t i = 0; ok && hex && i < hl / 2; i++) {
-                                int hi = hexdigit(hex[2 * i]), lo = hexdigit(hex[2 * i + 1]);
+                                int hi = str_hexval(hex[2 * i]), lo = str_hexval(hex[2 * i + 1]);
                                 if (hi < 0 || lo < 0)
                                         ok = false;
                                 else

@@ -12,23 +12,12 @@
 #include "core/macro.h"
 #include "core/text.h"
 
-static int hexval(char c)
-{
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -1;
-}
-
 static int parse_hex(const char *p, size_t n, uint32_t *ret)
 {
         uint32_t v = 0;
 
         for (size_t i = 0; i < n; i++) {
-                int h = hexval(p[i]);
+                int h = str_hexval(p[i]);
                 if (h < 0)
                         return -EINVAL;
                 v = (v << 4) | (uint32_t)h;

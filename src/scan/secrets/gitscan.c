@@ -91,24 +91,13 @@ static void oid_hex(const oid_t *o, char out[OID_HEX])
         hash_hex(o->b, OID_LEN, out);
 }
 
-static int hexval(char c)
-{
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -1;
-}
-
 /* Parse 40 hex digits at S. */
 static bool oid_parse(const char *s, size_t n, oid_t *ret)
 {
         if (n < 40)
                 return false;
         for (size_t i = 0; i < OID_LEN; i++) {
-                int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
+                int hi = str_hexval(s[2 * i]), lo = str_hexval(s[2 * i + 1]);
                 if (hi < 0 || lo < 0)
                         return false;
                 ret->b[i] = (uint8_t)(hi << 4 | lo);

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/text.h"
+
 /* Arena chunks: at least this big, so a document of small values costs a
  * handful of mallocs. */
 #define CHUNK_MIN (64 * KiB)
@@ -169,17 +171,6 @@ static const char *describe(parser_t *ps, size_t pos, char buf[8])
         return buf;
 }
 
-static int hexval(char c)
-{
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -1;
-}
-
 static int read_hex4(parser_t *ps, size_t i, unsigned *ret)
 {
         unsigned v = 0;
@@ -187,7 +178,7 @@ static int read_hex4(parser_t *ps, size_t i, unsigned *ret)
         if (i + 4 > ps->end)
                 return fail(ps, i, "truncated \\u escape");
         for (size_t k = 0; k < 4; k++) {
-                int h = hexval(ps->p[i + k]);
+                int h = str_hexval(ps->p[i + k]);
                 if (h < 0)
                         return fail(ps, i + k, "bad hex digit in \\u escape");
                 v = v * 16 + (unsigned)h;

@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "core/hash.h"
+#include "core/text.h"
 
 static void wipe_str(char *s)
 {
@@ -77,17 +78,6 @@ void redisconf_clear(redisconf_t *c)
         *c = (redisconf_t){ 0 };
 }
 
-static int hexval(char c)
-{
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -1;
-}
-
 static bool is_space(char c)
 {
         return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
@@ -106,9 +96,9 @@ static size_t split_one(const char *p, const char *end, char *out, size_t *ret_n
 
         while (s < end) {
                 if (quote == '"') {
-                        if (*s == '\\' && s + 3 < end && s[1] == 'x' && hexval(s[2]) >= 0 &&
-                            hexval(s[3]) >= 0) {
-                                out[n++] = (char)(hexval(s[2]) * 16 + hexval(s[3]));
+                        if (*s == '\\' && s + 3 < end && s[1] == 'x' && str_hexval(s[2]) >= 0 &&
+                            str_hexval(s[3]) >= 0) {
+                                out[n++] = (char)(str_hexval(s[2]) * 16 + str_hexval(s[3]));
                                 s += 4;
                         } else if (*s == '\\' && s + 1 < end) {
                                 char c = s[1];
@@ -285,7 +275,7 @@ static int apply_rule(redis_user_t *u, const char *rule, const char *where, repo
         } else if (rule[0] == '#' || rule[0] == '!') {
                 bool ok = n == 65;
                 for (size_t i = 1; ok && i < n; i++)
-                        ok = hexval(rule[i]) >= 0;
+                        ok = str_hexval(rule[i]) >= 0;
                 if (!ok)
                         return warn(r, where, "%s", "password hash is not 64 hex digits");
                 for (size_t i = 0; i < 64; i++)
