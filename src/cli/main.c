@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "core/log.h"
@@ -18,13 +19,17 @@ struct command {
 };
 
 static const struct command commands[] = {
+#ifndef VIGIL_AGENT_ONLY
         { "scan", cmd_scan, "run the posture scanners once and print the report" },
         { "feed", cmd_feed, "import, update and inspect vulnerability feeds" },
         { "logscan", cmd_logscan, "read auth and service logs: login events and alerts" },
         { "quarantine", cmd_quarantine, "move malicious files out of reach; list, restore" },
         { "fim", cmd_fim, "file integrity: baseline, check and watch the critical files" },
+#endif
         { "agent", cmd_agent, "the daemon: real-time detectors, scheduled scans, local store" },
+#ifndef VIGIL_AGENT_ONLY
         { "center", cmd_center, "the server agents report to: intake, storage, REST API" },
+#endif
 };
 
 static void print_help(FILE *f)
@@ -50,6 +55,48 @@ static void print_help(FILE *f)
               "Run 'vigil COMMAND --help' for the options of a command.\n",
               f);
 }
+
+#ifndef VIGIL_AGENT_ONLY
+/* The daemon runs as vigil-agent, a second executable built from the same
+ * sources with only the agent in it: it does not map the scanners' and the
+ * center's libraries (Hyperscan, YARA, librpm, libmicrohttpd, libpq ...),
+ * which keeps an idle agent small; its scans run as child `vigil scan`
+ * processes. `vigil agent` replaces itself with vigil-agent from the same
+ * directory (same pid, same arguments), so units and scripts only ever name
+ * `vigil agent`. VIGIL_AGENT_EXE names another file, or "in-process" to run
+ * the agent in this binary (tests of the fallback); when vigil-agent is not
+ * there the agent runs in-process too. */
+static void exec_agent_binary(char **argv)
+{
+        const char *env = getenv("VIGIL_AGENT_EXE");
+        char self[4096], path[4096 + 32];
+        ssize_t n;
+        char *slash;
+
+        if (env && strcmp(env, "in-process") == 0)
+                return;
+        if (env && *env) {
+                if (snprintf(path, sizeof(path), "%s", env) >= (int)sizeof(path))
+                        return;
+        } else {
+                n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+                if (n <= 0 || (size_t)n >= sizeof(self) - 1)
+                        return;
+                self[n] = '\0';
+                slash = strrchr(self, '/');
+                if (!slash)
+                        return;
+                *slash = '\0';
+                snprintf(path, sizeof(path), "%s/vigil-agent", self);
+        }
+        if (access(path, X_OK) < 0) {
+                log_debug("no %s (%s): the agent runs in this process", path, strerror(errno));
+                return;
+        }
+        execv(path, argv);
+        log_warn("cannot run %s: %s; the agent runs in this process", path, strerror(errno));
+}
+#endif
 
 bool cli_global_option(cli_globals_t *g, int opt, const char *arg)
 {
@@ -142,6 +189,10 @@ int main(int argc, char **argv)
                         /* The command sees its own name as argv[0]. */
                         {
                                 int sub_argc = argc - optind;
+#ifndef VIGIL_AGENT_ONLY
+                                if (commands[i].run == cmd_agent)
+                                        exec_agent_binary(argv);
+#endif
                                 char **sub_argv = argv + optind;
                                 optind = 0;
                                 return commands[i].run(sub_argc, sub_argv, &g);
