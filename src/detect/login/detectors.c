@@ -1555,6 +1555,35 @@ static int load_one(const void *key, size_t klen, const void *value, size_t vlen
         return 0;
 }
 
+/* The fingerprints in the saved windows (accounts a source tried, sources
+ * that tried an account) are keyed hashes: they only match the same
+ * account or source after a restart when the key is the same. A host's
+ * key is made once, from getrandom, and kept in the store beside the
+ * snapshot; without a state directory the random one stays. */
+static int use_saved_key(login_detectors_t *d)
+{
+        int64_t half[2];
+        int r;
+
+        if (!d->opts.state_dir)
+                return 0;
+        if (loginstore_get_meta(d->store, "hash_key0", &half[0]) == 0 &&
+            loginstore_get_meta(d->store, "hash_key1", &half[1]) == 0)
+                memcpy(d->seed, half, sizeof(d->seed));
+        else {
+                memcpy(half, d->seed, sizeof(d->seed));
+                if ((r = loginstore_set_meta(d->store, "hash_key0", half[0])) < 0 ||
+                    (r = loginstore_set_meta(d->store, "hash_key1", half[1])) < 0 ||
+                    (r = loginstore_commit(d->store)) < 0)
+                        return r;
+        }
+        if ((r = lrutab_set_key(d->src, d->seed)) < 0 ||
+            (r = lrutab_set_key(d->acct, d->seed)) < 0 ||
+            (r = lrutab_set_key(d->atk, d->seed)) < 0 || (r = lrutab_set_key(d->conn, d->seed)) < 0)
+                return r;
+        return 0;
+}
+
 static int load_snapshot(login_detectors_t *d)
 {
         saver_t sv[] = { { d, SNAP_SRC, d->src_size },
@@ -1621,7 +1650,8 @@ int login_detectors_new(const login_detectors_opts_t *opts, login_detectors_t **
             (r = lrutab_new(d->conf.max_sources, sizeof(atk_state_t), &d->atk)) < 0 ||
             (r = lrutab_new(d->conf.max_connections, sizeof(conn_state_t), &d->conn)) < 0)
                 goto fail;
-        if ((r = loginstore_open(d->opts.state_dir, &d->store, &err)) < 0)
+        if ((r = loginstore_open(d->opts.state_dir, &d->store, &err)) < 0 ||
+            (r = use_saved_key(d)) < 0)
                 goto fail;
         if (d->conf.geoip_db && (r = geoip_open(d->conf.geoip_db, &d->geoip, &err)) < 0)
                 goto fail;

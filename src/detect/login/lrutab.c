@@ -253,6 +253,14 @@ void lrutab_free(lrutab_t *t)
         free(t);
 }
 
+int lrutab_set_key(lrutab_t *t, const uint8_t key[16])
+{
+        if (t->count)
+                return -EBUSY;
+        memcpy(t->seed, key, sizeof(t->seed));
+        return 0;
+}
+
 uint64_t lrutab_hash(const lrutab_t *t, const void *key, size_t klen)
 {
         return lrutab_siphash13(t->seed, key, klen);

@@ -35,6 +35,12 @@ typedef struct lrutab lrutab_t;
  * lrutab_free. */
 int lrutab_new(size_t cap, size_t value_size, lrutab_t **ret);
 void lrutab_free(lrutab_t *t);
+
+/* Replace the table's random hash key with KEY (16 bytes), e.g. one kept
+ * across restarts, so that hashes saved beside the table's contents keep
+ * matching the entries after a reload. Only while the table is empty:
+ * returns 0, or -EBUSY when it holds entries. */
+int lrutab_set_key(lrutab_t *t, const uint8_t key[16]);
 static inline void lrutab_freep(lrutab_t **t)
 {
         lrutab_free(*t);

@@ -740,6 +740,45 @@ static void persistence(void **state)
         assert_int_equal(nftw(dir, rm_one, 8, FTW_DEPTH | FTW_PHYS), 0);
 }
 
+/* The windows of the spraying checks hold fingerprints of accounts and
+ * sources; after a restart the same account or source must still be the
+ * same fingerprint, or one would count twice. */
+static void persistence_spray_fingerprints(void **state)
+{
+        char dir[] = "/tmp/vigil-logd-XXXXXX";
+        dt_t t = { 0 };
+
+        assert_non_null(mkdtemp(dir));
+        assert_int_equal(dt_start(&t,
+                                  "{\"login\": {\"bruteforce\": {\"failures\": 100},"
+                                  " \"spray\": {\"accounts\": 4, \"sources\": 4, \"window\": "
+                                  "\"1h\"}}}",
+                                  dir),
+                         0);
+        /* Three accounts from one source; three sources for one account. */
+        assert_int_equal(dt_fail(&t, "alice", ATTACKER, 0), 0);
+        assert_int_equal(dt_fail(&t, "bob", ATTACKER, 10), 0);
+        assert_int_equal(dt_fail(&t, "carol", ATTACKER, 20), 0);
+        assert_int_equal(dt_fail(&t, "dave", "45.33.40.1", 30), 0);
+        assert_int_equal(dt_fail(&t, "dave", "45.33.41.1", 40), 0);
+        assert_int_equal(dt_fail(&t, "dave", "45.33.42.1", 50), 0);
+        assert_int_equal(login_detectors_tick(t.d, timeutil_now_us()), 0);
+        dt_stop(&t);
+
+        /* After the restart the same account and the same source again add
+         * nothing; a fourth new one is the spray. */
+        assert_int_equal(dt_start(&t, NULL, dir), 0);
+        assert_int_equal(dt_fail(&t, "alice", ATTACKER, 60), 0);
+        assert_int_equal(dt_fail(&t, "dave", "45.33.40.1", 70), 0);
+        assert_int_equal(dt_count(&t.alerts, "login.password_spray"), 0);
+        assert_int_equal(dt_fail(&t, "erin", ATTACKER, 80), 0);
+        assert_int_equal(dt_count(&t.alerts, "login.password_spray"), 1);
+        assert_int_equal(dt_fail(&t, "dave", "45.33.43.1", 90), 0);
+        assert_int_equal(dt_count(&t.alerts, "login.password_spray"), 2);
+        dt_end(&t);
+        assert_int_equal(nftw(dir, rm_one, 8, FTW_DEPTH | FTW_PHYS), 0);
+}
+
 static void events_without_time(void **state)
 {
         dt_t t = { 0 };
@@ -811,6 +850,7 @@ int main(void)
                 cmocka_unit_test(root_password_reminder),
                 cmocka_unit_test(memory_cap),
                 cmocka_unit_test(persistence),
+                cmocka_unit_test(persistence_spray_fingerprints),
                 cmocka_unit_test(events_without_time),
                 cmocka_unit_test(bad_config),
         };
