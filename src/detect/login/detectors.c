@@ -38,8 +38,6 @@
 /* A connection without a line for this long is forgotten (sshd's
  * LoginGraceTime is 2 minutes by default). */
 #define CONN_EXPIRE_US LOGIN_SEC(600)
-/* Snapshot at most this often from login_detectors_tick. */
-#define SAVE_INTERVAL_US LOGIN_SEC(60)
 
 enum { SNAP_SRC = 1, SNAP_ACCT = 2, SNAP_ATK = 3 };
 
@@ -144,7 +142,6 @@ struct login_detectors {
         int64_t clock;                          /* latest event time seen */
         int64_t clock_wall;                     /* wall time when the log clock was CLOCK_AT_WALL */
         int64_t clock_at_wall;                  /* log time sampled with CLOCK_WALL (for tick) */
-        int64_t last_save;                      /* wall time of the latest snapshot */
         int64_t learn_start;                    /* 0: no judged login yet */
         public_memo_t public_memo[PUBLIC_MEMO]; /* by the source's hash */
         login_detectors_stats_t st;
@@ -1489,6 +1486,8 @@ static int save_one(const void *key, size_t klen, void *value, void *userdata)
         return r == -E2BIG ? 0 : r;
 }
 
+/* The whole snapshot: every table's rows replaced. The tables' change
+ * marks start again from here. */
 static int save_snapshot(login_detectors_t *d)
 {
         saver_t sv[] = { { d, SNAP_SRC, d->src_size },
@@ -1499,10 +1498,45 @@ static int save_snapshot(login_detectors_t *d)
 
         if (!d->opts.state_dir)
                 return 0;
-        for (size_t i = 0; i < ELEMENTSOF(sv); i++)
+        for (size_t i = 0; i < ELEMENTSOF(sv); i++) {
                 if ((r = loginstore_snap_clear(d->store, sv[i].tab)) < 0 ||
                     (r = lrutab_foreach(tabs[i], save_one, &sv[i])) < 0)
                         return r;
+                lrutab_track_changes(tabs[i], true);
+        }
+        if ((r = loginstore_set_meta(d->store, "clock", d->clock)) < 0)
+                return r;
+        return loginstore_commit(d->store);
+}
+
+static int save_gone(const void *key, size_t klen, void *userdata)
+{
+        saver_t *sv = userdata;
+
+        return loginstore_snap_del(sv->d->store, sv->tab, key, klen);
+}
+
+/* What changed since the last save: rows of removed entries deleted, rows
+ * of entries got or put since then written again. Cheap enough to run
+ * after every batch of lines, so a crash loses at most what the detectors
+ * saw after the agent's last commit. */
+static int save_changes(login_detectors_t *d)
+{
+        saver_t sv[] = { { d, SNAP_SRC, d->src_size },
+                         { d, SNAP_ACCT, d->acct_size },
+                         { d, SNAP_ATK, sizeof(atk_state_t) } };
+        lrutab_t *tabs[] = { d->src, d->acct, d->atk };
+        int r;
+
+        if (!d->opts.state_dir)
+                return 0;
+        for (size_t i = 0; i < ELEMENTSOF(sv); i++) {
+                r = lrutab_drain_changes(tabs[i], save_gone, save_one, &sv[i]);
+                if (r == -ENOBUFS)
+                        return save_snapshot(d);
+                if (r < 0)
+                        return r;
+        }
         if ((r = loginstore_set_meta(d->store, "clock", d->clock)) < 0)
                 return r;
         return loginstore_commit(d->store);
@@ -1599,6 +1633,13 @@ static int load_snapshot(login_detectors_t *d)
         for (size_t i = 0; i < ELEMENTSOF(sv); i++)
                 if ((r = loginstore_snap_load(d->store, sv[i].tab, load_one, &sv[i])) < 0)
                         return r;
+        /* From here on, saves write only what changes (nothing is saved
+         * without a state directory: no tracking then). */
+        if (d->opts.state_dir) {
+                lrutab_track_changes(d->src, true);
+                lrutab_track_changes(d->acct, true);
+                lrutab_track_changes(d->atk, true);
+        }
         return 0;
 }
 
@@ -1664,7 +1705,6 @@ int login_detectors_new(const login_detectors_opts_t *opts, login_detectors_t **
         }
         d->clock_wall = timeutil_now_us();
         d->clock_at_wall = d->clock;
-        d->last_save = d->clock_wall;
         *ret = d;
         return 0;
 fail:
@@ -1702,12 +1742,16 @@ int login_detectors_tick(login_detectors_t *d, int64_t now_us)
             (r = lrutab_foreach(d->atk, sweep_atk, &sw)) < 0 ||
             (r = lrutab_foreach(d->conn, sweep_conn, &sw)) < 0)
                 return r;
-        if (d->opts.state_dir && now_us - d->last_save >= SAVE_INTERVAL_US) {
-                d->last_save = now_us;
-                if ((r = save_snapshot(d)) < 0)
-                        return r;
-        }
+        if ((r = save_changes(d)) < 0)
+                return r;
         return loginstore_commit(d->store);
+}
+
+int login_detectors_save(login_detectors_t *d)
+{
+        int r = save_changes(d);
+
+        return r < 0 ? r : loginstore_commit(d->store);
 }
 
 void login_detectors_stats(const login_detectors_t *d, login_detectors_stats_t *ret)

@@ -52,10 +52,18 @@ int login_detectors_flush(login_detectors_t *d);
  * their log clock forward by the wall time elapsed since the latest event
  * and, at that time, count the publickey failures whose grace has passed
  * (which may raise alerts), drop expired state, commit learned history and,
- * with a state directory, save a snapshot of the windows at most once a
- * minute. Windows are never measured with NOW_US itself. Returns 0 or a
+ * with a state directory, save what changed in the windows since the last
+ * save (login_detectors_save). Windows are never measured with NOW_US itself. Returns 0 or a
  * negative errno (from the alert callback or the store). */
 int login_detectors_tick(login_detectors_t *d, int64_t now_us);
+
+/* With a state directory: save what changed in the windows since the last
+ * save (rows of entries that changed written again, rows of entries that
+ * went deleted) and commit. A daemon calls it after it stored the position
+ * of the lines it fed, so that a crash loses no window: the lines after that
+ * position are read again and the windows hold what came before. Returns
+ * 0 or a negative errno (the store). */
+int login_detectors_save(login_detectors_t *d);
 
 typedef struct login_detectors_stats {
         uint64_t events;    /* events fed */

@@ -33,6 +33,7 @@ enum {
         ST_SNAP_CLEAR,
         ST_SNAP_PUT,
         ST_SNAP_LOAD,
+        ST_SNAP_DEL,
         ST__MAX,
 };
 
@@ -49,6 +50,7 @@ static const char *const sql[ST__MAX] = {
         [ST_SNAP_CLEAR] = "DELETE FROM snap WHERE tab = ?1",
         [ST_SNAP_PUT] = "INSERT OR REPLACE INTO snap (tab, key, value) VALUES (?1, ?2, ?3)",
         [ST_SNAP_LOAD] = "SELECT key, value FROM snap WHERE tab = ?1",
+        [ST_SNAP_DEL] = "DELETE FROM snap WHERE tab = ?1 AND key = ?2",
 };
 
 struct loginstore {
@@ -276,6 +278,22 @@ int loginstore_snap_put(loginstore_t *s, int tab, const void *key, size_t klen, 
         sqlite3_bind_int(st, 1, tab);
         sqlite3_bind_blob(st, 2, key, (int)klen, SQLITE_STATIC);
         sqlite3_bind_blob(st, 3, value, (int)vlen, SQLITE_STATIC);
+        return step_done(st);
+}
+
+int loginstore_snap_del(loginstore_t *s, int tab, const void *key, size_t klen)
+{
+        sqlite3_stmt *st;
+        int r;
+
+        if (klen > LOGINSTORE_BLOB_MAX)
+                return 0; /* never stored */
+        r = begin_write(s);
+        if (r < 0)
+                return r;
+        st = stmt(s, ST_SNAP_DEL);
+        sqlite3_bind_int(st, 1, tab);
+        sqlite3_bind_blob(st, 2, key, (int)klen, SQLITE_STATIC);
         return step_done(st);
 }
 

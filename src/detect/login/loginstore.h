@@ -75,6 +75,10 @@ int64_t loginstore_known_count(loginstore_t *s);
 int loginstore_snap_clear(loginstore_t *s, int tab);
 int loginstore_snap_put(loginstore_t *s, int tab, const void *key, size_t klen, const void *value,
                         size_t vlen);
+/* Delete the row KEY of snapshot table TAB, if there is one (loginstore_snap_put
+ * replaces a row with the same key: together they update a snapshot in
+ * place). Returns 0 or -EIO. */
+int loginstore_snap_del(loginstore_t *s, int tab, const void *key, size_t klen);
 /* Call FN for every row of snapshot table TAB; FN's negative return stops
  * and is returned. */
 typedef int (*loginstore_snap_fn)(const void *key, size_t klen, const void *value, size_t vlen,

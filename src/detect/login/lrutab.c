@@ -34,6 +34,9 @@
 #define CHUNK_SHIFT  8
 #define CHUNK_SLOTS  (1u << CHUNK_SHIFT)
 #define SLOT_ALIGN   64
+/* The byte after the key length, unused by the layout otherwise: set when
+ * the entry changed since the last lrutab_drain_changes. */
+#define MARK_OFFSET 4
 /* The small helpers below run several times per lookup; inlined even in
  * unoptimised (sanitizer) builds, whose tests feed hundreds of thousands
  * of events. */
@@ -71,6 +74,13 @@ struct lrutab {
         uint32_t tail;      /* least recently used */
         uint32_t free_list; /* slots below USED that hold nothing */
         uint8_t seed[16];
+        /* Change tracking (lrutab_track_changes): entries got or put since
+         * the last drain carry a mark in their slot; the keys of entries
+         * removed since then are kept here as (u32 length, bytes) records. */
+        bool track;
+        bool gone_lost; /* a removed key could not be recorded */
+        unsigned char *gone;
+        size_t gone_len, gone_cap;
 };
 
 static ALWAYS_INLINE uint64_t rotl(uint64_t x, int b)
@@ -248,6 +258,7 @@ void lrutab_free(lrutab_t *t)
                 for (size_t c = 0; c < (t->cap + CHUNK_SLOTS - 1) / CHUNK_SLOTS; c++)
                         free(t->chunks[c]);
         free(t->chunks);
+        free(t->gone);
         free(t->recs);
         free(t->buckets);
         free(t);
@@ -372,10 +383,36 @@ static void bucket_clear(lrutab_t *t, size_t b)
         t->buckets[b].ref = 0;
 }
 
+/* Remember the key of a removed entry for the next drain. */
+static void note_gone(lrutab_t *t, const unsigned char *key, uint32_t klen)
+{
+        size_t need = sizeof(klen) + klen;
+
+        if (t->gone_lost)
+                return;
+        if (t->gone_cap - t->gone_len < need) {
+                size_t cap = MAX(t->gone_cap * 2, t->gone_len + need + 4096);
+                unsigned char *p = realloc(t->gone, cap);
+                if (!p) {
+                        t->gone_lost = true;
+                        return;
+                }
+                t->gone = p;
+                t->gone_cap = cap;
+        }
+        memcpy(t->gone + t->gone_len, &klen, sizeof(klen));
+        memcpy(t->gone + t->gone_len + sizeof(klen), key, klen);
+        t->gone_len += need;
+}
+
 /* Take entry I (held in bucket B) out of the index and the recency list
  * and put its slot on the free list. */
 static void remove_at(lrutab_t *t, size_t b, uint32_t i)
 {
+        if (t->track) {
+                const unsigned char *s = slot_at(t, i);
+                note_gone(t, slot_key(s), slot_klen(s));
+        }
         bucket_clear(t, b);
         list_unlink(t, i);
         slot_free_key(slot_at(t, i));
@@ -433,6 +470,8 @@ void *lrutab_get_hashed(lrutab_t *t, uint64_t h, const void *key, size_t klen)
         if (i == NIL)
                 return NULL;
         touch(t, i);
+        if (t->track)
+                slot_at(t, i)[MARK_OFFSET] = 1;
         return slot_at(t, i) + VALUE_OFFSET;
 }
 
@@ -455,6 +494,8 @@ void *lrutab_put_hashed(lrutab_t *t, uint64_t h, const void *key, size_t klen, b
         i = bucket_idx(&t->buckets[b]);
         if (i != NIL) {
                 touch(t, i);
+                if (t->track)
+                        slot_at(t, i)[MARK_OFFSET] = 1;
                 if (ret_created)
                         *ret_created = false;
                 return slot_at(t, i) + VALUE_OFFSET;
@@ -473,6 +514,7 @@ void *lrutab_put_hashed(lrutab_t *t, uint64_t h, const void *key, size_t klen, b
         }
         s = slot_at(t, i);
         memcpy(s, &n32, sizeof(n32));
+        s[MARK_OFFSET] = t->track;
         if (heap_key) {
                 memcpy(heap_key, key, klen);
                 memcpy(s + KEY_OFFSET, &heap_key, sizeof(heap_key));
@@ -568,4 +610,47 @@ int lrutab_foreach(lrutab_t *t, lrutab_visit_fn fn, void *userdata)
                         remove_entry(t, i);
         }
         return 0;
+}
+
+void lrutab_track_changes(lrutab_t *t, bool on)
+{
+        t->track = on;
+        if (!on) {
+                free(t->gone);
+                t->gone = NULL;
+                t->gone_len = t->gone_cap = 0;
+                t->gone_lost = false;
+        }
+        /* What is in the table now is the starting point: unmarked. */
+        for (uint32_t i = t->head; i != NIL; i = t->recs[i].older)
+                slot_at(t, i)[MARK_OFFSET] = 0;
+}
+
+int lrutab_drain_changes(lrutab_t *t, lrutab_key_fn gone, lrutab_visit_fn changed, void *userdata)
+{
+        bool lost = t->gone_lost;
+        int r;
+
+        for (size_t off = 0; off < t->gone_len;) {
+                uint32_t klen;
+
+                memcpy(&klen, t->gone + off, sizeof(klen));
+                r = gone(t->gone + off + sizeof(klen), klen, userdata);
+                if (r < 0)
+                        return r;
+                off += sizeof(klen) + klen;
+        }
+        t->gone_len = 0;
+        t->gone_lost = false;
+        for (uint32_t i = t->tail; i != NIL; i = t->recs[i].newer) {
+                unsigned char *s = slot_at(t, i);
+
+                if (!s[MARK_OFFSET])
+                        continue;
+                r = changed(slot_key(s), slot_klen(s), s + VALUE_OFFSET, userdata);
+                if (r < 0)
+                        return r;
+                s[MARK_OFFSET] = 0;
+        }
+        return lost ? -ENOBUFS : 0;
 }

@@ -91,6 +91,29 @@ uint64_t lrutab_evictions(const lrutab_t *t);
 typedef int (*lrutab_visit_fn)(const void *key, size_t klen, void *value, void *userdata);
 int lrutab_foreach(lrutab_t *t, lrutab_visit_fn fn, void *userdata);
 
+/* Change tracking, for saving a table incrementally: with ON, every entry
+ * got or put is marked as changed, and the keys of entries removed (also
+ * evicted or swept) are remembered, until the next lrutab_drain_changes.
+ * Switching on unmarks what is in the table (it is the starting point);
+ * switching off forgets the removed keys. */
+void lrutab_track_changes(lrutab_t *t, bool on);
+
+/* Called with the key of a removed entry. Return 0, or a negative errno to
+ * stop. */
+typedef int (*lrutab_key_fn)(const void *key, size_t klen, void *userdata);
+
+/* Hand over what changed since the last drain: GONE for each removed key
+ * (in removal order; a key may come again when it was removed, put and
+ * removed again), then CHANGED for each marked entry still in the table
+ * (from the least to the most recently used; its return value 1 is taken
+ * as 0: nothing is removed here), unmarking them. Apply the removals before
+ * the changes: a key removed and put again is in both. Returns 0, the
+ * negative errno a callback stopped with (the removed keys and the entries
+ * not yet handed over come again at the next drain), or -ENOBUFS when
+ * a removed key could not be recorded for lack of memory: the caller must
+ * then save the whole table instead. */
+int lrutab_drain_changes(lrutab_t *t, lrutab_key_fn gone, lrutab_visit_fn changed, void *userdata);
+
 /* SipHash-2-4 and SipHash-1-3 of N bytes at P under the 16-byte key K.
  * Exposed so that the detectors can keep short fingerprints of
  * attacker-chosen strings (user names in a spraying window) that an

@@ -779,6 +779,35 @@ static void persistence_spray_fingerprints(void **state)
         assert_int_equal(nftw(dir, rm_one, 8, FTW_DEPTH | FTW_PHYS), 0);
 }
 
+/* A daemon killed without a chance to save: what the detectors saw up to
+ * their last save is in the store. A second instance opened on the same
+ * state directory while the first is still open (as after a SIGKILL, whose
+ * process never ran login_detectors_free) goes on from there. */
+static void persistence_without_clean_stop(void **state)
+{
+        char dir[] = "/tmp/vigil-logd-XXXXXX";
+        dt_t a = { 0 }, b = { 0 };
+
+        assert_non_null(mkdtemp(dir));
+        assert_int_equal(dt_start(&a, BF_CONF(""), dir), 0);
+        for (int i = 0; i < 3; i++)
+                assert_int_equal(dt_fail(&a, "root", ATTACKER, 100 + i), 0);
+        assert_int_equal(login_detectors_save(a.d), 0);
+        /* Seen after the last save: lost with the process, and read again
+         * by the agent from its stored position. */
+        assert_int_equal(dt_fail(&a, "root", ATTACKER, 103), 0);
+
+        assert_int_equal(dt_start(&b, BF_CONF(""), dir), 0);
+        assert_int_equal(dt_fail(&b, "root", ATTACKER, 103), 0);
+        assert_int_equal(dt_count(&b.alerts, "login.brute_force"), 0);
+        assert_int_equal(dt_fail(&b, "root", ATTACKER, 104), 0);
+        assert_int_equal(dt_count(&b.alerts, "login.brute_force"), 1);
+        assert_int_equal(dt_ev_int(dt_last(&b.alerts, "login.brute_force"), "count"), 5);
+        dt_end(&b);
+        dt_end(&a);
+        assert_int_equal(nftw(dir, rm_one, 8, FTW_DEPTH | FTW_PHYS), 0);
+}
+
 static void events_without_time(void **state)
 {
         dt_t t = { 0 };
@@ -851,6 +880,7 @@ int main(void)
                 cmocka_unit_test(memory_cap),
                 cmocka_unit_test(persistence),
                 cmocka_unit_test(persistence_spray_fingerprints),
+                cmocka_unit_test(persistence_without_clean_stop),
                 cmocka_unit_test(events_without_time),
                 cmocka_unit_test(bad_config),
         };

@@ -2,7 +2,8 @@
  * reference vectors, lookups by full key, eviction of the least recently
  * used entry at the cap, removal while iterating, and a long random run of
  * puts, gets and removals (short and long keys, a full table) checked step
- * by step against a plain model of an LRU table. */
+ * by step against a plain model of an LRU table; change tracking for
+ * incremental saves (marks, removed and evicted keys, long keys). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -261,12 +262,97 @@ static void matches_model(void **state)
         lrutab_free(t);
 }
 
+typedef struct seen {
+        char changed[16][64];
+        size_t n_changed;
+        char gone[16][64];
+        size_t n_gone;
+} seen_t;
+
+static int on_changed(const void *key, size_t klen, void *value, void *userdata)
+{
+        seen_t *s = userdata;
+
+        assert_true(s->n_changed < 16 && klen < 64);
+        memcpy(s->changed[s->n_changed], key, klen);
+        s->changed[s->n_changed++][klen] = 0;
+        return 1; /* must not remove anything */
+}
+
+static int on_gone(const void *key, size_t klen, void *userdata)
+{
+        seen_t *s = userdata;
+
+        assert_true(s->n_gone < 16 && klen < 64);
+        memcpy(s->gone[s->n_gone], key, klen);
+        s->gone[s->n_gone++][klen] = 0;
+        return 0;
+}
+
+static void tracks_changes(void **state)
+{
+        static const char long_key[] = "a key longer than the forty bytes kept in a slot";
+        lrutab_t *t = NULL;
+        seen_t s = { 0 };
+        int *v;
+
+        assert_int_equal(lrutab_new(3, sizeof(int), &t), 0);
+        *(int *)lrutab_put(t, "before", 6, NULL) = 1;
+        /* Switching on: what is there is the starting point. */
+        lrutab_track_changes(t, true);
+        assert_int_equal(lrutab_drain_changes(t, on_gone, on_changed, &s), 0);
+        assert_int_equal(s.n_changed + s.n_gone, 0);
+
+        *(int *)lrutab_put(t, "a", 1, NULL) = 2;
+        *(int *)lrutab_put(t, long_key, strlen(long_key), NULL) = 3;
+        assert_int_equal(lrutab_drain_changes(t, on_gone, on_changed, &s), 0);
+        assert_int_equal(s.n_changed, 2);
+        assert_string_equal(s.changed[0], "a");
+        assert_string_equal(s.changed[1], long_key);
+        assert_int_equal(lrutab_count(t), 3); /* the visit's 1 removed nothing */
+
+        /* Only what was touched since. */
+        memset(&s, 0, sizeof(s));
+        v = lrutab_get(t, "before", 6);
+        assert_non_null(v);
+        assert_int_equal(lrutab_drain_changes(t, on_gone, on_changed, &s), 0);
+        assert_int_equal(s.n_changed, 1);
+        assert_string_equal(s.changed[0], "before");
+
+        /* Removed, evicted (the table holds 3), and removed then put again. */
+        memset(&s, 0, sizeof(s));
+        lrutab_remove(t, long_key, strlen(long_key));
+        *(int *)lrutab_put(t, "b", 1, NULL) = 4;
+        *(int *)lrutab_put(t, "c", 1, NULL) = 5; /* evicts "a", the least recent */
+        lrutab_remove(t, "b", 1);
+        *(int *)lrutab_put(t, "b", 1, NULL) = 6;
+        assert_int_equal(lrutab_drain_changes(t, on_gone, on_changed, &s), 0);
+        assert_int_equal(s.n_gone, 3);
+        assert_string_equal(s.gone[0], long_key);
+        assert_string_equal(s.gone[1], "a");
+        assert_string_equal(s.gone[2], "b");
+        assert_int_equal(s.n_changed, 2);
+        assert_string_equal(s.changed[0], "c");
+        assert_string_equal(s.changed[1], "b");
+
+        /* Nothing new: nothing handed over; off: nothing recorded. */
+        memset(&s, 0, sizeof(s));
+        assert_int_equal(lrutab_drain_changes(t, on_gone, on_changed, &s), 0);
+        assert_int_equal(s.n_changed + s.n_gone, 0);
+        lrutab_track_changes(t, false);
+        lrutab_remove(t, "c", 1);
+        *(int *)lrutab_put(t, "d", 1, NULL) = 7;
+        assert_int_equal(lrutab_drain_changes(t, on_gone, on_changed, &s), 0);
+        assert_int_equal(s.n_changed + s.n_gone, 0);
+        lrutab_free(t);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(siphash_vectors),     cmocka_unit_test(put_get_remove),
                 cmocka_unit_test(evicts_least_recent), cmocka_unit_test(foreach_removes),
-                cmocka_unit_test(matches_model),
+                cmocka_unit_test(matches_model),       cmocka_unit_test(tracks_changes),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
