@@ -6,7 +6,7 @@ what=${1:-test}
 SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 build_pkgs="meson ninja-build gcc pkg-config libjansson-dev libyaml-dev libpcre2-dev
-  libsqlite3-dev libssl-dev libcurl4-openssl-dev librpm-dev libarchive-dev zlib1g-dev
+  libsqlite3-dev libssl-dev nettle-dev libcurl4-openssl-dev librpm-dev libarchive-dev zlib1g-dev
   libcrypt-dev libhyperscan-dev libpcap-dev libmaxminddb-dev libsystemd-dev
   libyara-dev libuv1-dev libmicrohttpd-dev libpq-dev"
 # Tests: sanitizers and fuzzing, the oracles the version and inventory tests

@@ -18,6 +18,7 @@
 #include "agent/cclient.h"
 #include "agent/jsource.h"
 #include "agent/output.h"
+#include "agent/scanproc.h"
 #include "agent/schedule.h"
 #include "agent/ship.h"
 #include "agent/spool.h"
@@ -40,7 +41,7 @@
 #include "scan/process/psconf.h"
 #include "scan/process/pslist.h"
 #include "scan/process/response.h"
-#include "scan/scanners.h"
+#include "scan/scannames.h"
 
 /* Timer periods. */
 #define TICK_MS   (NETATTACK_TICK_SECONDS * 1000)
@@ -89,14 +90,20 @@ typedef struct pending {
         char *source; /* may be NULL */
 } pending_t;
 
+/* One posture scan: a child `vigil scan` (agent/scanproc.h) that a worker
+ * thread runs and waits for. Everything the worker reads is copied here
+ * when the scan starts, so a configuration reload meanwhile is safe. */
 typedef struct scan_job {
         uv_work_t req;
         agent_t *agent;
         char *key;
         strv_t only, completed;
-        const config_t *config;
+        char *exe;         /* the vigil executable, NULL when it was not found */
+        char *config_path; /* the file of the running configuration, or NULL */
         char *state_dir, *host;
         int nice;
+        scanproc_child_t child;
+        bool abandoned; /* the agent is stopping: the results are not wanted */
         report_t *report;
         int64_t started_us, finished_us;
 } scan_job_t;
@@ -114,7 +121,8 @@ struct agent {
         agent_opts_t o;
         char *config_path, *state_dir, *output_path, *log_root;
         config_t *config;
-        config_t *retired_config; /* kept while a scan that uses it runs */
+        char *scan_exe; /* vigil, run for each scan; NULL when not found */
+        char *scan_exe_error;
         agent_config_t ac;
         char host[256];
         astore_t *store;
@@ -151,6 +159,7 @@ struct agent {
         source_t *cur_source;
         bool commit_failed;
         int64_t last_commit_warn;
+        int64_t last_login_save; /* monotonic µs of the latest login_detectors_save */
 
         scan_job_t *job;
         /* File integrity. */
@@ -386,6 +395,16 @@ static int commit(agent_t *a)
         if (a->commit_failed)
                 say(a, AGENT_LOG_INFO, "the store can be written again");
         a->commit_failed = false;
+        /* The positions are stored: now the login detectors' windows that
+         * the lines up to them fed, so a crash loses neither (at most once
+         * a second; the tick saves too). */
+        if (a->login && timeutil_mono_us() - a->last_login_save >= 1000000) {
+                a->last_login_save = timeutil_mono_us();
+                r = login_detectors_save(a->login);
+                if (r < 0)
+                        say(a, AGENT_LOG_WARN, "saving the login detectors' state: %s",
+                            strerror(-r));
+        }
         if (a->out) {
                 r = output_pump(a->out, NULL);
                 if (r < 0)
@@ -1104,57 +1123,43 @@ static void free_fim(agent_t *a)
 
 static void arm_scan_timer(agent_t *a);
 
-/* Ask the kernel to give a scan thread the idle I/O class (ioprio_set:
- * IOPRIO_WHO_PROCESS with a thread id, class 3 = idle). */
-static void lower_io_priority(void)
-{
-#ifdef SYS_ioprio_set
-        (void)syscall(SYS_ioprio_set, 1, (int)syscall(SYS_gettid), 3 << 13);
-#endif
-}
-
+/* The scan runs in a child process (it gets the scan's nice value and the
+ * idle I/O class there); this worker thread only waits for it and reads
+ * its report. A scan that fails still leaves a report, with an error note
+ * saying why and no scanner completed, so it is recorded like a run and
+ * the schedule does not retry it at once. */
 static void scan_work(uv_work_t *req)
 {
         scan_job_t *j = req->data;
-        _cleanup_(rootfs_freep) rootfs_t *root = NULL;
-        strv_t none = { 0 };
+        scanproc_opts_t o = {
+                .exe = j->exe,
+                .config_path = j->config_path,
+                .state_dir = j->state_dir,
+                .only = &j->only,
+                .nice = j->nice,
+        };
+        _cleanup_free_ char *err = NULL;
         int r;
 
-        (void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), j->nice);
-        lower_io_priority();
         j->started_us = timeutil_now_us();
-        j->report = report_new(j->host, "/");
-        if (!j->report)
-                return;
-        if ((r = rootfs_open("/", &root)) < 0) {
-                report_note(j->report, REPORT_NOTE_ERROR, "agent", "cannot open /: %s",
-                            strerror(-r));
-                j->finished_us = timeutil_now_us();
-                return;
+        if (j->exe)
+                r = scanproc_run(&o, &j->child, &j->report, &j->completed, &err);
+        else {
+                r = -ENOENT;
+                err = str_printf("the vigil executable was not found: %s",
+                                 j->agent->scan_exe_error ? j->agent->scan_exe_error : "unknown");
         }
-        scan_ctx_t ctx = {
-                .root = root,
-                .config = j->config,
-                .state_dir = j->state_dir,
-                .report = j->report,
-                .paths = &none,
-                .threads = 1,
-        };
-        for (size_t i = 0; i < j->only.n; i++) {
-                const scanner_t *s = scanner_find(j->only.v[i]);
-                if (!s)
-                        continue;
-                r = s->run(&ctx);
-                if (r < 0)
-                        report_note(j->report, REPORT_NOTE_ERROR, s->name, "scanner failed: %s",
-                                    strerror(-r));
-                else
-                        (void)strv_push(&j->completed, s->name);
+        j->finished_us = timeutil_now_us();
+        if (r < 0) {
+                strv_clear(&j->completed);
+                j->report = report_new(j->host, "/");
+                if (!j->report)
+                        return;
+                j->report->started_us = j->started_us;
+                j->report->finished_us = j->finished_us;
+                (void)report_note(j->report, REPORT_NOTE_ERROR, "agent", "the scan failed: %s",
+                                  err ? err : strerror(-r));
         }
-        j->report->finished_us = j->finished_us = timeutil_now_us();
-        /* Let the thread's nice value go back for the next user of the
-         * worker thread (allowed as root; harmless otherwise). */
-        (void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 0);
 }
 
 static void scan_job_free(scan_job_t *j)
@@ -1164,8 +1169,11 @@ static void scan_job_free(scan_job_t *j)
         free(j->key);
         strv_clear(&j->only);
         strv_clear(&j->completed);
+        free(j->exe);
+        free(j->config_path);
         free(j->state_dir);
         free(j->host);
+        scanproc_child_destroy(&j->child);
         report_free(j->report);
         free(j);
 }
@@ -1249,9 +1257,10 @@ static void scan_done(uv_work_t *req, int status)
         int r;
 
         a->job = NULL;
-        if (a->retired_config) {
-                config_free(a->retired_config);
-                a->retired_config = NULL;
+        if (j->abandoned) {
+                say(a, AGENT_LOG_INFO, "scan %s stopped", j->key);
+                scan_job_free(j);
+                return;
         }
         if (status < 0 || !j->report) {
                 say(a, AGENT_LOG_WARN, "scan %s did not run", j->key);
@@ -1262,9 +1271,8 @@ static void scan_done(uv_work_t *req, int status)
         /* Which secrets are new, asked before the results replace what the
          * store knew. The first secret scan on a host only learns: what it
          * finds was there before the agent, and is reported as findings. */
-        _cleanup_free_ bool *fresh = secret_scanned_before(a)
-                                             ? calloc(j->report->n_findings + 1, sizeof(*fresh))
-                                             : NULL;
+        _cleanup_free_ bool *fresh =
+                secret_scanned_before(a) ? calloc(j->report->n_findings + 1, sizeof(*fresh)) : NULL;
         for (size_t i = 0; fresh && i < j->report->n_findings; i++)
                 fresh[i] = j->report->findings[i]->category == CAT_SECRET &&
                            secret_is_new(a, j->report->findings[i]);
@@ -1320,6 +1328,15 @@ static void scan_done(uv_work_t *req, int status)
         arm_scan_timer(a);
 }
 
+/* PATH made absolute when it can be, so the child finds the same file
+ * whatever its working directory; else a copy. Caller frees. */
+static char *absolute_path(const char *path)
+{
+        char *p = path[0] == '/' ? NULL : realpath(path, NULL);
+
+        return p ? p : strdup(path);
+}
+
 static int start_scan(agent_t *a, const schedule_entry_t *e)
 {
         scan_job_t *j = calloc(1, sizeof(*j));
@@ -1329,17 +1346,22 @@ static int start_scan(agent_t *a, const schedule_entry_t *e)
                 return -ENOMEM;
         j->agent = a;
         j->req.data = j;
+        scanproc_child_init(&j->child);
         j->key = strdup(e->key);
-        j->state_dir = strdup(a->state_dir);
+        j->state_dir = absolute_path(a->state_dir);
         j->host = strdup(a->host);
-        j->config = a->config;
+        j->exe = a->scan_exe ? strdup(a->scan_exe) : NULL;
+        /* The child reads the file the running configuration came from;
+         * without one it finds none either (the default path is missing). */
+        j->config_path = a->config->path ? absolute_path(a->config->path) : NULL;
         j->nice = a->ac.scan_nice;
         for (size_t i = 0; i < e->only.n; i++)
                 if (strv_push(&j->only, e->only.v[i]) < 0) {
                         scan_job_free(j);
                         return -ENOMEM;
                 }
-        if (!j->key || !j->state_dir || !j->host) {
+        if (!j->key || !j->state_dir || !j->host || (a->scan_exe && !j->exe) ||
+            (a->config->path && !j->config_path)) {
                 scan_job_free(j);
                 return -ENOMEM;
         }
@@ -1531,15 +1553,15 @@ static ship_cmd_status_t cmd_scan_now(agent_t *a, json_t *args, json_t **ret)
         if (json_array_size(cats) > 0) {
                 json_array_foreach (cats, i, c) {
                         const char *name = json_string_value(c);
-                        if (!name || !scanner_find(name))
+                        if (!name || !scannames_known(name))
                                 return FAIL(ret, "categories[%zu]: not a scanner", i);
                         if (!strv_contains(&only, name) && strv_push(&only, name) < 0)
                                 return FAIL(ret, "out of memory");
                 }
         } else {
-                const scanner_t *all = scanners_all(&n);
+                const char *const *all = scannames_all(&n);
                 for (i = 0; i < n; i++)
-                        if (strv_push(&only, all[i].name) < 0)
+                        if (strv_push(&only, all[i]) < 0)
                                 return FAIL(ret, "out of memory");
         }
         return cmd_scan(a, &only, ret);
@@ -1566,7 +1588,7 @@ static ship_cmd_status_t cmd_verify(agent_t *a, json_t *args, json_t **ret)
         sqlite3_finalize(st);
         if (r == -ENOENT)
                 return FAIL(ret, "no finding with this id on this host");
-        if (r < 0 || !scanner_find(only.v[0]))
+        if (r < 0 || !scannames_known(only.v[0]))
                 return FAIL(ret, "the finding's category cannot be scanned");
         return cmd_scan(a, &only, ret);
 }
@@ -1907,6 +1929,13 @@ static void stop_all(agent_t *a)
                         uv_idle_stop(&a->drain);
                 a->drain_on = false;
         }
+        if (a->job && !a->reload) {
+                /* Stopping for good: the scan's child goes now; agent_free
+                 * waits for the worker thread to reap it. A reload lets it
+                 * run on. */
+                a->job->abandoned = true;
+                scanproc_stop(&a->job->child);
+        }
         stop_sources(a);
         stop_fim(a);
         if (a->net_poll_on) {
@@ -2022,12 +2051,8 @@ static int reload_config(agent_t *a)
         }
         agent_config_clear(&a->ac);
         a->ac = ac;
-        if (a->job) {
-                /* The running scan reads the old configuration. */
-                config_free(a->retired_config);
-                a->retired_config = a->config;
-        } else
-                config_free(a->config);
+        /* A running scan has its own copy of what it needs (scan_job_t). */
+        config_free(a->config);
         a->config = c;
         return 0;
 }
@@ -2090,12 +2115,18 @@ int agent_new(const agent_opts_t *o, config_t *config, agent_t **ret, char **ret
                 agent_free(a);
                 return -ENOMEM;
         }
-        a->o.config_path = a->o.output = a->o.state_dir = a->o.log_root = NULL;
+        a->o.config_path = a->o.output = a->o.state_dir = a->o.log_root = a->o.scan_exe = NULL;
         if (gethostname(a->host, sizeof(a->host) - 1) < 0 || !a->host[0])
                 snprintf(a->host, sizeof(a->host), "localhost");
         if ((r = agent_config_load(config, a->log_root, &a->ac, ret_error)) < 0) {
                 agent_free(a);
                 return r;
+        }
+        /* A scan that cannot find vigil fails with this reason, recorded
+         * in its report; the rest of the agent works without it. */
+        if ((r = scanproc_find_exe(o->scan_exe, &a->scan_exe)) < 0) {
+                a->scan_exe_error = strdup(strerror(-r));
+                a->scan_exe = NULL;
         }
         /* curl's global state, once, before any worker thread. */
         if (cclient_global_init() < 0) {
@@ -2123,6 +2154,15 @@ void agent_free(agent_t *a)
 
         if (!a)
                 return;
+        if (a->job && a->loop_ready) {
+                /* Stop the scan's child and let the worker thread reap it;
+                 * scan_done then drops the job (bounded: the child gets
+                 * SIGKILL SCANPROC_KILL_GRACE_MS after the SIGTERM). */
+                a->job->abandoned = true;
+                scanproc_stop(&a->job->child);
+                while (a->job)
+                        uv_run(&a->loop, UV_RUN_ONCE);
+        }
         busy = a->job || a->fimjob;
         for (size_t i = 0; i < a->n_pend; i++) {
                 alert_free(a->pend[i].alert);
@@ -2150,7 +2190,8 @@ void agent_free(agent_t *a)
         astore_close(a->store);
         agent_config_clear(&a->ac);
         config_free(a->config);
-        config_free(a->retired_config);
+        free(a->scan_exe);
+        free(a->scan_exe_error);
         free(a->state_dir);
         free(a->config_path);
         free(a->output_path);

@@ -1,6 +1,7 @@
 /* The agent: vigil's daemon. One libuv loop on one thread drives every
- * source and detector; posture scans and the first file-integrity pass run
- * on libuv's worker threads so the loop never waits for them.
+ * source and detector; posture scans (child `vigil scan` processes that a
+ * worker thread waits for) and the first file-integrity pass run on
+ * libuv's worker threads so the loop never waits for them.
  *
  *   sources                parsers            detectors          results
  *   log files (tail.h) --> logparse/utmp --> login detectors --+
@@ -8,7 +9,8 @@
  *   packet capture ---------------------> port scans --------+|            --> output (output.h)
  *   /proc counters (timer) -------------> floods ------------+|            --> response (block)
  *   inotify/fanotify -------------------> file integrity ----+
- *   schedule (timer) -> scanners (worker thread) -> findings and alerts --> store, output
+ *   schedule (timer) -> `vigil scan` child (worker thread waits) -> findings and alerts
+ *                                                                 --> store, output
  *
  * Every detector hands its alerts to one sink (detect/sink.h). The loop
  * works in batches: it reads what a source has (up to agent.batch bytes),
@@ -46,7 +48,12 @@ typedef struct agent_opts {
         const char *output;    /* JSON lines to this file or "-"; NULL: agent.output */
         const char *log_root;  /* prefix for the default log paths (tests); NULL: none */
         bool once;             /* read the logs to their end, flush, and return */
-        agent_log_fn log;      /* may be NULL */
+        /* The vigil executable that runs the posture scans (`vigil scan` in
+         * a child process; the agent does not link the scanners). An
+         * absolute path; NULL: $VIGIL_SCAN_EXE, else "vigil" in the
+         * directory of /proc/self/exe (agent/scanproc.h). */
+        const char *scan_exe;
+        agent_log_fn log; /* may be NULL */
         void *log_userdata;
 } agent_opts_t;
 
@@ -63,8 +70,9 @@ int agent_new(const agent_opts_t *o, config_t *config, agent_t **ret, char **ret
  * failed for good); the reason was logged. */
 int agent_run(agent_t *a);
 
-/* Free the agent. Accepts NULL. A scan still running on a worker thread is
- * abandoned (the process is about to exit; it runs again after a start). */
+/* Free the agent. Accepts NULL. A scan still running is stopped (its child
+ * gets SIGTERM and is reaped) and its results dropped; it runs again after
+ * a start. */
 void agent_free(agent_t *a);
 static inline void agent_freep(agent_t **a)
 {

@@ -1,6 +1,5 @@
 #include "agent/cclient.h"
 
-#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -13,13 +12,16 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "agent/curlfn.h"
 #include "core/buf.h"
 #include "core/ipaddr.h"
 #include "core/text.h"
 
 int cclient_global_init(void)
 {
-        return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -EIO;
+        /* libcurl is loaded and initialised on first use (curlfn_load), so
+         * that an agent without a center never maps it. */
+        return 0;
 }
 
 void cclient_cred_clear(cclient_cred_t *c)
@@ -55,6 +57,7 @@ static bool host_is_loopback(const char *host)
 
 int cclient_check_url(const char *url, char **ret_error)
 {
+        const curlfn_t *cf;
         CURLU *u;
         char *scheme = NULL, *host = NULL, *user = NULL, *query = NULL;
         int r = 0;
@@ -69,18 +72,23 @@ int cclient_check_url(const char *url, char **ret_error)
                         *ret_error = strdup("the center URL has spaces or control characters");
                         return -EINVAL;
                 }
-        u = curl_url();
+        /* The URL is parsed by the parser that will send the requests, so
+         * the policy judges exactly what curl will connect to. */
+        if ((r = curlfn_load(ret_error)) < 0)
+                return r;
+        cf = curlfn_get();
+        u = cf->url();
         if (!u)
                 return -ENOMEM;
-        if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
-            curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-            curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
+        if (cf->url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+            cf->url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+            cf->url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
                 *ret_error = strdup("the center URL does not parse (like https://center:8443)");
                 r = -EINVAL;
                 goto out;
         }
-        if (curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK ||
-            curl_url_get(u, CURLUPART_QUERY, &query, 0) == CURLUE_OK) {
+        if (cf->url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK ||
+            cf->url_get(u, CURLUPART_QUERY, &query, 0) == CURLUE_OK) {
                 *ret_error = strdup("the center URL must not carry a user or a query");
                 r = -EINVAL;
                 goto out;
@@ -95,11 +103,11 @@ int cclient_check_url(const char *url, char **ret_error)
                              : strdup("the center URL must be https:// (or http:// to loopback)");
         r = -EINVAL;
 out:
-        curl_free(scheme);
-        curl_free(host);
-        curl_free(user);
-        curl_free(query);
-        curl_url_cleanup(u);
+        cf->free(scheme);
+        cf->free(host);
+        cf->free(user);
+        cf->free(query);
+        cf->url_cleanup(u);
         if (r < 0 && !*ret_error)
                 *ret_error = strdup("bad center URL");
         return r;
@@ -170,11 +178,13 @@ int cclient_cred_load(const char *state_dir, cclient_cred_t *ret, char **ret_err
                         str_printf("%s: damaged (enroll again with 'vigil agent enroll')", path);
                 return -EINVAL;
         }
-        if (cclient_check_url(url, &err) < 0) {
+        if ((r = cclient_check_url(url, &err)) < 0) {
                 *ret_error = str_printf("%s: %s", path, err ? err : "bad URL");
                 free(err);
                 json_decref(j);
-                return -EINVAL;
+                /* A URL the policy refuses is a damaged file; libcurl
+                 * missing is not, and keeps its own code. */
+                return r == -ENOMEM || r == -ELIBACC || r == -ENOSYS || r == -EIO ? r : -EINVAL;
         }
         c.url = strdup(url);
         c.ca_file = ca ? strdup(ca) : NULL;
@@ -302,6 +312,7 @@ static size_t on_data(char *p, size_t size, size_t nmemb, void *userdata)
 int cclient_request(const cclient_req_t *rq, cclient_resp_t *ret)
 {
         _cleanup_free_ char *url = NULL, *auth = NULL, *gz = NULL, *err = NULL;
+        const curlfn_t *cf;
         struct curl_slist *hdr = NULL;
         struct sink sink = { .over = false };
         char errbuf[CURL_ERROR_SIZE] = "";
@@ -312,6 +323,11 @@ int cclient_request(const cclient_req_t *rq, cclient_resp_t *ret)
         int r = 0;
 
         memset(ret, 0, sizeof(*ret));
+        if ((r = curlfn_load(&err)) < 0) {
+                snprintf(ret->error, sizeof(ret->error), "%s", err ? err : "cannot load libcurl");
+                return r == -ENOMEM ? r : -EIO;
+        }
+        cf = curlfn_get();
         if (cclient_check_url(rq->base, &err) < 0) {
                 snprintf(ret->error, sizeof(ret->error), "%s", err ? err : "bad URL");
                 return -EINVAL;
@@ -324,7 +340,7 @@ int cclient_request(const cclient_req_t *rq, cclient_resp_t *ret)
                         return r;
                 body = gz;
         }
-        h = curl_easy_init();
+        h = cf->easy_init();
         if (!h)
                 return -ENOMEM;
         buf_init(&sink.b, CCLIENT_ANSWER_MAX);
@@ -333,36 +349,36 @@ int cclient_request(const cclient_req_t *rq, cclient_resp_t *ret)
                 goto out;
         }
         if (auth)
-                hdr = curl_slist_append(hdr, auth);
+                hdr = cf->slist_append(hdr, auth);
         if (body) {
-                hdr = curl_slist_append(hdr, "Content-Type: application/json");
+                hdr = cf->slist_append(hdr, "Content-Type: application/json");
                 if (gz)
-                        hdr = curl_slist_append(hdr, "Content-Encoding: gzip");
+                        hdr = cf->slist_append(hdr, "Content-Encoding: gzip");
         }
-        hdr = curl_slist_append(hdr, "Accept: application/json");
-        hdr = curl_slist_append(hdr, "Expect:");
-        curl_easy_setopt(h, CURLOPT_URL, url);
-        curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-        curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-        curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-        curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+        hdr = cf->slist_append(hdr, "Accept: application/json");
+        hdr = cf->slist_append(hdr, "Expect:");
+        cf->easy_setopt(h, CURLOPT_URL, url);
+        cf->easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+        cf->easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+        cf->easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+        cf->easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+        cf->easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
         if (rq->ca_file)
-                curl_easy_setopt(h, CURLOPT_CAINFO, rq->ca_file);
-        curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
-        curl_easy_setopt(h, CURLOPT_TIMEOUT, rq->timeout_s > 0 ? rq->timeout_s : 30L);
-        curl_easy_setopt(h, CURLOPT_USERAGENT, "vigil-agent/" VIGIL_VERSION);
-        curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
-        curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
-        curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
-        curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+                cf->easy_setopt(h, CURLOPT_CAINFO, rq->ca_file);
+        cf->easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
+        cf->easy_setopt(h, CURLOPT_TIMEOUT, rq->timeout_s > 0 ? rq->timeout_s : 30L);
+        cf->easy_setopt(h, CURLOPT_USERAGENT, "vigil-agent/" VIGIL_VERSION);
+        cf->easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
+        cf->easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
+        cf->easy_setopt(h, CURLOPT_WRITEDATA, &sink);
+        cf->easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
         if (strcmp(rq->method, "POST") == 0) {
-                curl_easy_setopt(h, CURLOPT_POST, 1L);
-                curl_easy_setopt(h, CURLOPT_POSTFIELDS, body ? body : "");
-                curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(body ? len : 0));
+                cf->easy_setopt(h, CURLOPT_POST, 1L);
+                cf->easy_setopt(h, CURLOPT_POSTFIELDS, body ? body : "");
+                cf->easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(body ? len : 0));
         } else
-                curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
-        cc = curl_easy_perform(h);
+                cf->easy_setopt(h, CURLOPT_HTTPGET, 1L);
+        cc = cf->easy_perform(h);
         if (sink.over) {
                 snprintf(ret->error, sizeof(ret->error), "the answer is larger than %zu bytes",
                          CCLIENT_ANSWER_MAX);
@@ -371,14 +387,14 @@ int cclient_request(const cclient_req_t *rq, cclient_resp_t *ret)
         }
         if (cc != CURLE_OK) {
                 snprintf(ret->error, sizeof(ret->error), "%s",
-                         errbuf[0] ? errbuf : curl_easy_strerror(cc));
+                         errbuf[0] ? errbuf : cf->easy_strerror(cc));
                 r = -EIO;
                 goto out;
         }
-        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &ret->status);
+        cf->easy_getinfo(h, CURLINFO_RESPONSE_CODE, &ret->status);
         {
                 curl_off_t ra = 0;
-                if (curl_easy_getinfo(h, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK && ra > 0)
+                if (cf->easy_getinfo(h, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK && ra > 0)
                         ret->retry_after_s = ra > 3600 ? 3600 : (long)ra;
         }
         ret->len = sink.b.len;
@@ -387,8 +403,8 @@ int cclient_request(const cclient_req_t *rq, cclient_resp_t *ret)
                 r = -ENOMEM;
 out:
         buf_free(&sink.b);
-        curl_slist_free_all(hdr);
-        curl_easy_cleanup(h);
+        cf->slist_free_all(hdr);
+        cf->easy_cleanup(h);
         if (auth)
                 explicit_bzero(auth, strlen(auth));
         return r;

@@ -2,6 +2,12 @@
  * enrollment, the URL policy, one HTTP request (libcurl), gzip, and the
  * enrollment call itself.
  *
+ * libcurl is not linked: it is dlopen'ed (agent/curlfn.h) by the first call
+ * that needs it (cclient_check_url, so also cclient_cred_load of an
+ * existing file, cclient_request, cclient_enroll), so that an agent that
+ * never talks to a center never maps it. When libcurl.so.4 is missing
+ * those calls fail with a message that says to install libcurl4.
+ *
  * The credential is kept in STATE_DIR/center.json (mode 0600, written to a
  * temporary file, fsync'ed and renamed into place): the center's URL, the
  * agent id and secret the center handed out, and an optional CA file for
@@ -13,8 +19,9 @@
  * TLS peers and host names are always verified (the system's CAs, or the
  * CA file). Redirects are not followed; answers are capped.
  *
- * cclient_request is synchronous and thread-safe once cclient_global_init
- * has run: the shipper calls it from a libuv worker thread. */
+ * cclient_request is synchronous and thread-safe: the shipper calls it
+ * from a libuv worker thread; loading libcurl happens once, whichever
+ * thread comes first. */
 #pragma once
 
 #include <stdbool.h>
@@ -30,8 +37,9 @@
 #define CCLIENT_ANSWER_MAX (4 * MiB)
 #define CCLIENT_ERROR_MAX  256
 
-/* Call once in the main thread before any request (curl's global state).
- * Returns 0 or -EIO. */
+/* Kept for callers that used to initialise curl at start: it now does
+ * nothing and returns 0, since libcurl is loaded and initialised on first
+ * use. Calling it is harmless and no longer needed. */
 int cclient_global_init(void);
 
 typedef struct cclient_cred {
@@ -43,18 +51,21 @@ typedef struct cclient_cred {
 
 void cclient_cred_clear(cclient_cred_t *c);
 
-/* Read STATE_DIR/center.json. Returns 0, -ENOENT (not enrolled), -EPERM
- * when the file is readable or writable by others, -EINVAL for a damaged
- * file, with *RET_ERROR (caller frees) on errors other than -ENOENT;
- * -ENOMEM. Clear *RET with cclient_cred_clear. */
+/* Read STATE_DIR/center.json. Returns 0, -ENOENT (not enrolled, libcurl
+ * not loaded), -EPERM when the file is readable or writable by others,
+ * -EINVAL for a damaged file, -ELIBACC/-ENOSYS/-EIO when libcurl cannot be
+ * loaded to check its URL, with *RET_ERROR (caller frees) on errors other
+ * than -ENOENT; -ENOMEM. Clear *RET with cclient_cred_clear. */
 int cclient_cred_load(const char *state_dir, cclient_cred_t *ret, char **ret_error);
 
 /* Write C to STATE_DIR/center.json (0600, atomically). Returns 0 or a
  * negative errno with *RET_ERROR (caller frees). */
 int cclient_cred_save(const char *state_dir, const cclient_cred_t *c, char **ret_error);
 
-/* Check URL against the policy above. Returns 0 or -EINVAL with
- * *RET_ERROR (caller frees). */
+/* Check URL against the policy above, parsed by libcurl's URL parser (loads
+ * libcurl). Returns 0, -EINVAL, or curlfn_load's error when libcurl cannot
+ * be loaded (-ELIBACC, -ENOSYS, -EIO), with *RET_ERROR (caller frees);
+ * -ENOMEM. */
 int cclient_check_url(const char *url, char **ret_error);
 
 typedef struct cclient_req {
@@ -80,7 +91,8 @@ typedef struct cclient_resp {
 void cclient_resp_clear(cclient_resp_t *r);
 
 /* Send RQ. Returns 0 when an answer came (any status: see RET->status),
- * -EIO when none did (RET->error says why), -E2BIG for an answer over
+ * -EIO when none did or libcurl cannot be loaded (RET->error says why),
+ * -E2BIG for an answer over
  * CCLIENT_ANSWER_MAX, -EINVAL for a URL the policy refuses, -ENOMEM. */
 int cclient_request(const cclient_req_t *rq, cclient_resp_t *ret);
 

@@ -6,7 +6,7 @@
 #include <time.h>
 
 #include "core/buf.h"
-#include "scan/scanners.h"
+#include "scan/scannames.h"
 
 int schedule_parse_every(const char *s, int64_t *ret)
 {
@@ -98,7 +98,7 @@ void schedule_clear(schedule_t *s)
 static int entry_only(schedule_entry_t *e, json_t *only, size_t idx, char **ret_error)
 {
         size_t n;
-        const scanner_t *all = scanners_all(&n);
+        const char *const *all = scannames_all(&n);
         strv_t want = { 0 };
         json_t *v;
         size_t i;
@@ -126,11 +126,11 @@ static int entry_only(schedule_entry_t *e, json_t *only, size_t idx, char **ret_
         for (i = 0; r == 0 && i < want.n; i++) {
                 if (strcmp(want.v[i], "all") == 0)
                         continue;
-                if (!scanner_find(want.v[i])) {
+                if (!scannames_known(want.v[i])) {
                         buf_t known;
                         buf_init(&known, 4096);
                         for (size_t k = 0; k < n; k++)
-                                (void)buf_printf(&known, "%s%s", k ? ", " : "", all[k].name);
+                                (void)buf_printf(&known, "%s%s", k ? ", " : "", all[k]);
                         *ret_error = str_printf("agent.scans[%zu].only: unknown scanner '%s' "
                                                 "(known: all, %s)",
                                                 idx, want.v[i], known.data ? known.data : "");
@@ -140,8 +140,8 @@ static int entry_only(schedule_entry_t *e, json_t *only, size_t idx, char **ret_
                 }
         }
         for (size_t k = 0; r == 0 && k < n; k++)
-                if (strv_contains(&want, "all") || strv_contains(&want, all[k].name))
-                        r = strv_push(&e->only, all[k].name);
+                if (strv_contains(&want, "all") || strv_contains(&want, all[k]))
+                        r = strv_push(&e->only, all[k]);
         strv_clear(&want);
         return r;
 }

@@ -264,6 +264,9 @@ int cmd_scan(int argc, char **argv, cli_globals_t *g)
                         failed++;
                         report_note(report, REPORT_NOTE_ERROR, s->name, "scanner failed: %s",
                                     strerror(-r));
+                        /* The agent reads this to know the scanner did not
+                         * complete (src/agent/scanproc.c). */
+                        report_count(report, s->name, "failed", 1);
                 }
                 report_count(report, s->name, "elapsed_ms", (timeutil_mono_us() - t0) / 1000);
         }

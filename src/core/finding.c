@@ -199,3 +199,172 @@ json_t *finding_to_json(const finding_t *f)
         }
         return o;
 }
+
+/* ---- Reading a finding back from JSON ---- */
+
+int finding_level_from_name(const char *name, finding_level_t *ret)
+{
+        static const finding_level_t levels[] = { FINDING_LOW, FINDING_MEDIUM, FINDING_HIGH };
+
+        for (size_t i = 0; i < ELEMENTSOF(levels); i++)
+                if (strcmp(name, finding_level_name(levels[i])) == 0) {
+                        *ret = levels[i];
+                        return 0;
+                }
+        return -EINVAL;
+}
+
+static int bad(char **ret_error, const char *fmt, ...) _printf_(2, 3);
+static int bad(char **ret_error, const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        if (vasprintf(ret_error, fmt, ap) < 0)
+                *ret_error = NULL;
+        va_end(ap);
+        return *ret_error ? -EINVAL : -ENOMEM;
+}
+
+/* Count the values in V (itself included) into *N, failing once the count
+ * passes the cap or the nesting the depth cap. */
+static bool evidence_within(const json_t *v, unsigned depth, size_t *n)
+{
+        const char *key;
+        json_t *item;
+        size_t i;
+
+        if (++*n > FINDING_JSON_MAX_ITEMS || depth > FINDING_JSON_MAX_DEPTH)
+                return false;
+        if (json_is_object(v)) {
+                json_object_foreach ((json_t *)v, key, item)
+                        if (!evidence_within(item, depth + 1, n))
+                                return false;
+        } else if (json_is_array(v)) {
+                json_array_foreach (v, i, item)
+                        if (!evidence_within(item, depth + 1, n))
+                                return false;
+        }
+        return true;
+}
+
+int finding_evidence_check(const json_t *v, char **ret_error)
+{
+        size_t n = 0;
+
+        if (!json_is_object(v))
+                return bad(ret_error, "evidence is not an object");
+        if (!evidence_within(v, 0, &n))
+                return bad(ret_error,
+                           "evidence has more than %zu values or is nested deeper than %d",
+                           (size_t)FINDING_JSON_MAX_ITEMS, FINDING_JSON_MAX_DEPTH);
+        return 0;
+}
+
+/* The string at KEY of O: required or optional (missing or null gives
+ * NULL), at most MAX bytes. */
+static int get_str(const json_t *o, const char *key, bool required, size_t max, const char **ret,
+                   char **ret_error)
+{
+        json_t *v = json_object_get(o, key);
+
+        if (!v || json_is_null(v)) {
+                if (required)
+                        return bad(ret_error, "\"%s\" is missing", key);
+                *ret = NULL;
+                return 0;
+        }
+        if (!json_is_string(v))
+                return bad(ret_error, "\"%s\" is not a string", key);
+        if (json_string_length(v) > max)
+                return bad(ret_error, "\"%s\" is longer than %zu bytes", key, max);
+        *ret = json_string_value(v);
+        return 0;
+}
+
+/* A list of strings at KEY of O (missing: empty) into the array DST, one
+ * copy of each. */
+static int get_strings(const json_t *o, const char *key, json_t *dst, char **ret_error)
+{
+        json_t *arr = json_object_get(o, key), *v;
+        size_t i;
+
+        if (!arr || json_is_null(arr))
+                return 0;
+        if (!json_is_array(arr))
+                return bad(ret_error, "\"%s\" is not a list", key);
+        if (json_array_size(arr) > FINDING_JSON_MAX_ITEMS)
+                return bad(ret_error, "\"%s\" has more than %zu entries", key,
+                           (size_t)FINDING_JSON_MAX_ITEMS);
+        json_array_foreach (arr, i, v) {
+                if (!json_is_string(v))
+                        return bad(ret_error, "%s[%zu] is not a string", key, i);
+                if (json_string_length(v) > FINDING_JSON_MAX_TEXT)
+                        return bad(ret_error, "%s[%zu] is longer than %zu bytes", key, i,
+                                   FINDING_JSON_MAX_TEXT);
+                if (array_add_unique(dst, json_string_value(v)) < 0)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+static int dup_field(char **field, const char *s)
+{
+        if (!s)
+                return 0;
+        *field = strdup(s);
+        return *field ? 0 : -ENOMEM;
+}
+
+int finding_from_json(const json_t *o, finding_t **ret, char **ret_error)
+{
+        const char *id, *cat, *level, *check, *object, *title, *detail, *remediation;
+        _cleanup_finding_ finding_t *f = NULL;
+        finding_category_t category;
+        finding_level_t lv;
+        json_t *evidence;
+        int r;
+
+        *ret_error = NULL;
+        if (!json_is_object(o))
+                return bad(ret_error, "not an object");
+        if ((r = get_str(o, "id", true, FINDING_ID_HEX, &id, ret_error)) < 0 ||
+            (r = get_str(o, "category", true, 64, &cat, ret_error)) < 0 ||
+            (r = get_str(o, "level", true, 64, &level, ret_error)) < 0 ||
+            (r = get_str(o, "check", true, FINDING_JSON_MAX_NAME, &check, ret_error)) < 0 ||
+            (r = get_str(o, "object", false, FINDING_JSON_MAX_NAME, &object, ret_error)) < 0 ||
+            (r = get_str(o, "title", false, FINDING_JSON_MAX_TEXT, &title, ret_error)) < 0 ||
+            (r = get_str(o, "detail", false, FINDING_JSON_MAX_TEXT, &detail, ret_error)) < 0 ||
+            (r = get_str(o, "remediation", false, FINDING_JSON_MAX_TEXT, &remediation, ret_error)) <
+                    0)
+                return r;
+        if (strlen(id) != FINDING_ID_HEX || strspn(id, "0123456789abcdef") != FINDING_ID_HEX)
+                return bad(ret_error, "\"id\" is not %d lowercase hex digits", FINDING_ID_HEX);
+        if (finding_category_from_name(cat, &category) < 0)
+                return bad(ret_error, "unknown category");
+        if (finding_level_from_name(level, &lv) < 0)
+                return bad(ret_error, "unknown level");
+        evidence = json_object_get(o, "evidence");
+        if (evidence && !json_is_null(evidence) &&
+            (r = finding_evidence_check(evidence, ret_error)) < 0)
+                return r;
+        f = finding_new(category, check, object ? object : "", lv);
+        if (!f)
+                return -ENOMEM;
+        memcpy(f->id, id, FINDING_ID_HEX + 1);
+        if (dup_field(&f->title, title) < 0 || dup_field(&f->detail, detail) < 0 ||
+            dup_field(&f->remediation, remediation) < 0)
+                return -ENOMEM;
+        if (evidence && !json_is_null(evidence)) {
+                json_t *copy = json_deep_copy(evidence);
+                if (!copy)
+                        return -ENOMEM;
+                json_decref(f->evidence);
+                f->evidence = copy;
+        }
+        if ((r = get_strings(o, "references", f->references, ret_error)) < 0 ||
+            (r = get_strings(o, "tags", f->tags, ret_error)) < 0)
+                return r;
+        *ret = TAKE_PTR(f);
+        return 0;
+}

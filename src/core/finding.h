@@ -77,7 +77,31 @@ const char *finding_level_name(finding_level_t level);
 const char *finding_category_name(finding_category_t cat);
 /* Parse a category name; returns 0 or -EINVAL. */
 int finding_category_from_name(const char *name, finding_category_t *ret);
+/* Parse a level name ("high", "medium", "low"); returns 0 or -EINVAL. */
+int finding_level_from_name(const char *name, finding_level_t *ret);
 
 /* The finding as a JSON object in the shape of DESIGN.md. Returns a new
  * reference or NULL when out of memory. */
 json_t *finding_to_json(const finding_t *f);
+
+/* Caps of finding_from_json: a finding over one of them is refused. */
+#define FINDING_JSON_MAX_NAME  (64 * KiB) /* check, object */
+#define FINDING_JSON_MAX_TEXT  (1 * MiB)  /* title, detail, remediation */
+#define FINDING_JSON_MAX_ITEMS 10000      /* references, tags, evidence values */
+#define FINDING_JSON_MAX_DEPTH 16         /* nesting inside evidence */
+
+/* Read a finding from O, the shape finding_to_json writes plus "object"
+ * (which report_to_json adds; without it the object is ""). O is untrusted:
+ * every type is checked, the caps above apply and unknown keys are
+ * ignored. The id is taken as written, 32 lowercase hex digits: the writer
+ * computed it from the exact bytes of check and object, which the JSON text
+ * may only show lossily (invalid UTF-8 becomes U+FFFD). Returns 0 and the
+ * finding in *RET (caller frees with finding_free), -EINVAL with a reason in
+ * *RET_ERROR (caller frees), or -ENOMEM. */
+int finding_from_json(const json_t *o, finding_t **ret, char **ret_error);
+
+/* Check that V is an evidence object within the caps above (at most
+ * FINDING_JSON_MAX_ITEMS values in all, nested at most
+ * FINDING_JSON_MAX_DEPTH deep); alerts' evidence has the same shape.
+ * Returns 0, or -EINVAL with a reason in *RET_ERROR (caller frees). */
+int finding_evidence_check(const json_t *v, char **ret_error);

@@ -1,11 +1,32 @@
 #include "core/hash.h"
 
-#include <openssl/evp.h>
-#include <openssl/sha.h>
+_Static_assert(SHA256_DIGEST_SIZE == HASH_SHA256_LEN, "nettle's SHA-256 digest size");
+
+void hash_sha256_init(hash_sha256_ctx_t *c)
+{
+        sha256_init(&c->ctx);
+}
+
+void hash_sha256_update(hash_sha256_ctx_t *c, const void *p, size_t n)
+{
+        /* nettle would memcpy from P even for no bytes; a NULL source is
+         * undefined there, so an empty piece is simply not passed on. */
+        if (n > 0)
+                sha256_update(&c->ctx, n, p);
+}
+
+void hash_sha256_final(hash_sha256_ctx_t *c, uint8_t out[HASH_SHA256_LEN])
+{
+        sha256_digest(&c->ctx, HASH_SHA256_LEN, out);
+}
 
 void hash_sha256(const void *p, size_t n, uint8_t out[HASH_SHA256_LEN])
 {
-        SHA256(p, n, out);
+        hash_sha256_ctx_t c;
+
+        hash_sha256_init(&c);
+        hash_sha256_update(&c, p, n);
+        hash_sha256_final(&c, out);
 }
 
 void hash_hex(const uint8_t *p, size_t n, char *out)

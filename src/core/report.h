@@ -88,8 +88,29 @@ typedef struct report_text_opts {
         bool verbose; /* also list informational notes and statistics */
 } report_text_opts_t;
 int report_write_text(const report_t *r, FILE *out, const report_text_opts_t *opts);
-/* {"host":…, "score":N, "band":…, "findings":[…], "alerts":[…], …} */
+/* {"host":…, "score":N, "band":…, "findings":[…], "alerts":[…], …}; each
+ * finding also carries its "object", so report_from_json can read it all
+ * back. */
 int report_write_json(const report_t *r, FILE *out);
 json_t *report_to_json(const report_t *r);
+
+/* Caps of report_from_json: a document over one of them is refused. */
+#define REPORT_JSON_MAX_FINDINGS (1000 * 1000)
+#define REPORT_JSON_MAX_ALERTS   (1000 * 1000)
+#define REPORT_JSON_MAX_NOTES    (100 * 1000)
+#define REPORT_JSON_MAX_COUNTERS 10000 /* statistics counters in all */
+
+/* Rebuild a report from DOC, the document report_to_json writes: host,
+ * root, start and finish times, findings (with their objects), alerts,
+ * notes, statistics and the OS identity; the score, band and counts are
+ * derived again from the content. DOC is untrusted: types are checked,
+ * sizes capped (the caps above, FINDING_JSON_* for each finding and alert)
+ * and unknown keys ignored. A finding, alert, note or counter that cannot
+ * be read is left out and a warning note with source "report" says which
+ * and why; the rest is read. Returns 0 and the report in *RET (caller frees
+ * with report_free), -EINVAL with a reason in *RET_ERROR (caller frees)
+ * when DOC is not such a document or passes a cap, or -ENOMEM. */
+int report_from_json(const json_t *doc, report_t **ret, char **ret_error);
+
 /* SARIF 2.1.0, one run, one rule per check. */
 int report_write_sarif(const report_t *r, FILE *out);

@@ -6,30 +6,38 @@
 #include "scan/exposure/exposure.h"
 #include "scan/malware/malware.h"
 #include "scan/process/process.h"
+#include "scan/scannames.h"
 #include "scan/secrets/secrets.h"
 #include "scan/vuln/vuln.h"
 #include "scan/weakpass/weakpass.h"
 
 static const scanner_t all_scanners[] = {
-        { "baseline",
+        { SCANNAME_BASELINE,
           "configuration and compliance checks (SSH, passwords, audit, kernel, services, TLS "
           "certificates)",
           baseline_scan },
-        { "exposure", "listening services reachable without authentication or restriction",
+        { SCANNAME_EXPOSURE, "listening services reachable without authentication or restriction",
           exposure_scan },
-        { "weak_password", "weak or default passwords of accounts and services", weakpass_scan },
-        { "vulnerability", "vulnerable OS packages and application components", vuln_scan },
-        { "secret",
+        { SCANNAME_WEAK_PASSWORD, "weak or default passwords of accounts and services",
+          weakpass_scan },
+        { SCANNAME_VULNERABILITY, "vulnerable OS packages and application components", vuln_scan },
+        { SCANNAME_SECRET,
           "leaked access keys, tokens, private keys and passwords in files and git history",
           secrets_scan },
-        { "malware", "webshells, coin miners, reverse shells, backdoors and known-bad files",
+        { SCANNAME_MALWARE, "webshells, coin miners, reverse shells, backdoors and known-bad files",
           malware_scan },
-        { "process",
+        { SCANNAME_PROCESS,
           "running processes: reverse shells, miners, deleted or temp-dir binaries, hidden "
           "processes, persistence",
           process_scan },
         { NULL, NULL, NULL },
 };
+
+/* The registry is built from scan/scannames.h, which code that must not link
+ * the scanners uses instead; the same count here, and the same order checked
+ * by a unit test, keep the two lists one. */
+_Static_assert(ELEMENTSOF(all_scanners) - 1 == SCANNAMES_COUNT,
+               "every scanner has its name in scan/scannames.h");
 
 const scanner_t *scanners_all(size_t *ret_n)
 {

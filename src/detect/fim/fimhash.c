@@ -2,7 +2,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
+#include <nettle/md5.h>
+#include <nettle/sha1.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -12,13 +13,18 @@
 /* How many bytes are read between two looks at the clock. */
 #define FIMHASH_CLOCK_EVERY (8 * MiB)
 
+/* The three digests come from libnettle, like core's SHA-256: they keep no
+ * global state and need no library initialisation, which keeps OpenSSL
+ * out of the agent daemon. Nettle's functions cannot fail. */
 struct fimhash {
-        EVP_MD_CTX *ctx[3]; /* SHA-256, MD5, SHA-1 */
-        const EVP_MD *md[3];
+        hash_sha256_ctx_t sha256;
+        struct md5_ctx md5;
+        struct sha1_ctx sha1;
         uint8_t *buf;
 };
 
-static const fimhash_algo_t algo_bits[3] = { FIMHASH_SHA256, FIMHASH_MD5, FIMHASH_SHA1 };
+_Static_assert(MD5_DIGEST_SIZE == FIMHASH_MD5_LEN, "nettle's MD5 digest size");
+_Static_assert(SHA1_DIGEST_SIZE == FIMHASH_SHA1_LEN, "nettle's SHA-1 digest size");
 
 int fimhash_new(fimhash_t **ret)
 {
@@ -26,58 +32,53 @@ int fimhash_new(fimhash_t **ret)
 
         if (!h)
                 return -ENOMEM;
-        h->md[0] = EVP_sha256();
-        h->md[1] = EVP_md5();
-        h->md[2] = EVP_sha1();
         h->buf = malloc(FIMHASH_BUF_SIZE);
-        if (!h->buf)
-                goto fail;
-        for (size_t i = 0; i < 3; i++)
-                if (!h->md[i] || !(h->ctx[i] = EVP_MD_CTX_new()))
-                        goto fail;
+        if (!h->buf) {
+                free(h);
+                return -ENOMEM;
+        }
         *ret = h;
         return 0;
-fail:
-        fimhash_free(h);
-        return -ENOMEM;
 }
 
 void fimhash_free(fimhash_t *h)
 {
         if (!h)
                 return;
-        for (size_t i = 0; i < 3; i++)
-                EVP_MD_CTX_free(h->ctx[i]);
         free(h->buf);
         free(h);
 }
 
-static int start(fimhash_t *h, unsigned algos)
+static void start(fimhash_t *h, unsigned algos)
 {
-        for (size_t i = 0; i < 3; i++)
-                if ((algos & algo_bits[i]) && !EVP_DigestInit_ex(h->ctx[i], h->md[i], NULL))
-                        return -EIO;
-        return 0;
+        hash_sha256_init(&h->sha256);
+        if (algos & FIMHASH_MD5)
+                md5_init(&h->md5);
+        if (algos & FIMHASH_SHA1)
+                sha1_init(&h->sha1);
 }
 
-static int feed(fimhash_t *h, unsigned algos, const void *p, size_t n)
+static void feed(fimhash_t *h, unsigned algos, const void *p, size_t n)
 {
-        for (size_t i = 0; i < 3; i++)
-                if ((algos & algo_bits[i]) && !EVP_DigestUpdate(h->ctx[i], p, n))
-                        return -EIO;
-        return 0;
+        if (n == 0)
+                return;
+        hash_sha256_update(&h->sha256, p, n);
+        if (algos & FIMHASH_MD5)
+                md5_update(&h->md5, n, p);
+        if (algos & FIMHASH_SHA1)
+                sha1_update(&h->sha1, n, p);
 }
 
-static int finish(fimhash_t *h, unsigned algos, uint64_t bytes, fimhash_digests_t *ret)
+static void finish(fimhash_t *h, unsigned algos, uint64_t bytes, fimhash_digests_t *ret)
 {
         fimhash_digests_t d = { .algos = algos, .bytes = bytes };
-        uint8_t *out[3] = { d.sha256, d.md5, d.sha1 };
 
-        for (size_t i = 0; i < 3; i++)
-                if ((algos & algo_bits[i]) && !EVP_DigestFinal_ex(h->ctx[i], out[i], NULL))
-                        return -EIO;
+        hash_sha256_final(&h->sha256, d.sha256);
+        if (algos & FIMHASH_MD5)
+                md5_digest(&h->md5, FIMHASH_MD5_LEN, d.md5);
+        if (algos & FIMHASH_SHA1)
+                sha1_digest(&h->sha1, FIMHASH_SHA1_LEN, d.sha1);
         *ret = d;
-        return 0;
 }
 
 int fimhash_fd(fimhash_t *h, int fd, unsigned algos, uint64_t max_size, int64_t max_time_us,
@@ -85,11 +86,9 @@ int fimhash_fd(fimhash_t *h, int fd, unsigned algos, uint64_t max_size, int64_t 
 {
         int64_t deadline = max_time_us > 0 ? timeutil_mono_us() + max_time_us : 0;
         uint64_t total = 0, next_clock = FIMHASH_CLOCK_EVERY;
-        int r;
 
         algos |= FIMHASH_SHA256;
-        if ((r = start(h, algos)) < 0)
-                return r;
+        start(h, algos);
         /* Tell the kernel the whole file will be read in order, so read-ahead
          * is large; a failure only costs speed. */
         (void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
@@ -105,25 +104,24 @@ int fimhash_fd(fimhash_t *h, int fd, unsigned algos, uint64_t max_size, int64_t 
                 total += (uint64_t)n;
                 if (max_size && total > max_size)
                         return -EFBIG;
-                if ((r = feed(h, algos, h->buf, (size_t)n)) < 0)
-                        return r;
+                feed(h, algos, h->buf, (size_t)n);
                 if (deadline && total >= next_clock) {
                         next_clock = total + FIMHASH_CLOCK_EVERY;
                         if (timeutil_mono_us() > deadline)
                                 return -ETIMEDOUT;
                 }
         }
-        return finish(h, algos, total, ret);
+        finish(h, algos, total, ret);
+        return 0;
 }
 
 int fimhash_bytes(fimhash_t *h, const void *p, size_t n, unsigned algos, fimhash_digests_t *ret)
 {
-        int r;
-
         algos |= FIMHASH_SHA256;
-        if ((r = start(h, algos)) < 0 || (r = feed(h, algos, p, n)) < 0)
-                return r;
-        return finish(h, algos, n, ret);
+        start(h, algos);
+        feed(h, algos, p, n);
+        finish(h, algos, n, ret);
+        return 0;
 }
 
 const uint8_t *fimhash_get(const fimhash_digests_t *d, fimhash_algo_t algo, size_t *ret_len)

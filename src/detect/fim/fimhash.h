@@ -4,7 +4,8 @@
  * is read once even when it is checked against both. Reading uses a fixed
  * buffer owned by the hashing context, never the size of the file, and is
  * capped in bytes and in time so a huge or very slow file cannot stall a
- * check. A context is not thread-safe: each worker thread owns one. */
+ * check. A context is not thread-safe: each worker thread owns one. The
+ * digests come from libnettle (no OpenSSL in the agent daemon). */
 #pragma once
 
 #include <stddef.h>
@@ -50,12 +51,13 @@ static inline void fimhash_freep(fimhash_t **h)
  * end, feeding every algorithm in ALGOS (FIMHASH_* bits; SHA-256 is always
  * computed). More than MAX_SIZE bytes gives -EFBIG (0: no cap); a read that
  * has not reached the end after MAX_TIME_US microseconds gives -ETIMEDOUT
- * (0: no cap); a read error its negative errno; -EIO when OpenSSL fails.
- * *RET is written only on success. */
+ * (0: no cap); a read error its negative errno. *RET is written only on
+ * success. */
 int fimhash_fd(fimhash_t *h, int fd, unsigned algos, uint64_t max_size, int64_t max_time_us,
                fimhash_digests_t *ret);
 
-/* The same over N bytes at P (a symlink's target, a test vector). */
+/* The same over N bytes at P (a symlink's target, a test vector). Always
+ * returns 0. */
 int fimhash_bytes(fimhash_t *h, const void *p, size_t n, unsigned algos, fimhash_digests_t *ret);
 
 /* The digest of algorithm ALGO (one FIMHASH_* bit) in D and its length in
