@@ -10,6 +10,7 @@
 #include "center/notify_conf.h"
 #include "center/notify_render.h"
 #include "center/notify_send.h"
+#include "center/retention.h"
 #include "core/jsonx.h"
 #include "core/text.h"
 #include "core/timeutil.h"
@@ -688,7 +689,29 @@ struct notifier {
         pthread_cond_t cond;
         bool stopping;
         char instance[33];
+        int64_t last_prune_us;
 };
+
+/* Once an hour, finished queue rows and old inbox messages are pruned
+ * (retention_notify). Several center processes may each do it: deleting
+ * what is already gone is harmless. */
+static void notifier_prune(notifier_t *n, int64_t now)
+{
+        int64_t deleted = 0;
+        int r;
+
+        if (now - n->last_prune_us < USEC_PER_HOUR)
+                return;
+        n->last_prune_us = now;
+        r = retention_notify(n->center->db, n->center->cfg.notify_keep_us,
+                             RETENTION_INBOX_UNREAD_MAX, now, &deleted);
+        if (r < 0)
+                center_log(n->center, CENTER_LOG_ERROR, "notifications: pruning: %s", strerror(-r));
+        else if (deleted > 0)
+                center_log(n->center, CENTER_LOG_INFO,
+                           "notifications: pruned %lld old queue rows and inbox messages",
+                           (long long)deleted);
+}
 
 static void *notifier_main(void *userdata)
 {
@@ -702,6 +725,7 @@ static void *notifier_main(void *userdata)
                 int r = notify_round(n->center, n->instance, timeutil_now_us(), NULL);
                 if (r < 0)
                         center_log(n->center, CENTER_LOG_ERROR, "notifications: %s", strerror(-r));
+                notifier_prune(n, timeutil_now_us());
                 pthread_mutex_lock(&n->lock);
                 ts.tv_sec = wake / USEC_PER_SEC;
                 ts.tv_nsec = (wake % USEC_PER_SEC) * 1000;

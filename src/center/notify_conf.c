@@ -69,6 +69,9 @@ static void rule_clear(notify_rule_t *r)
         for (size_t i = 0; i < r->n_channels; i++)
                 free(r->channels[i]);
         r->n_channels = 0;
+        tzif_free(r->sched.tz);
+        r->sched.tz = NULL;
+        r->sched.zone[0] = '\0';
 }
 
 void notify_settings_clear(notify_settings_t *s)
@@ -168,6 +171,7 @@ static int parse_schedule(const json_t *o, const char *where, notify_schedule_t 
         json_t *v;
         int r;
 
+        tzif_free(s->tz); /* a level given twice: the last one counts */
         schedule_init(s);
         if (!o || json_is_null(o))
                 return 0;
@@ -176,8 +180,18 @@ static int parse_schedule(const json_t *o, const char *where, notify_schedule_t 
         if ((r = only_keys(o, keys, where, err)) < 0)
                 return r;
         if ((v = json_object_get(o, "tz")) &&
-            parse_offset(json_string_value(v), &s->offset_min) < 0)
-                return BAD(err, "%s.tz: must be UTC or an offset like +08:00", where);
+            parse_offset(json_string_value(v), &s->offset_min) < 0) {
+                const char *name = json_string_value(v);
+                r = name && tzif_valid_name(name) ? tzif_load(NULL, name, &s->tz) : -EINVAL;
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0)
+                        return BAD(err,
+                                   "%s.tz: must be UTC, an offset like +08:00 or a time zone "
+                                   "like Europe/Berlin",
+                                   where);
+                snprintf(s->zone, sizeof(s->zone), "%s", name);
+        }
         if ((v = json_object_get(o, "digest_at")) &&
             parse_hhmm(json_string_value(v), &s->digest_at_min) < 0)
                 return BAD(err, "%s.digest_at: must be HH:MM", where);
@@ -335,10 +349,13 @@ out:
 
 static json_t *schedule_json(const notify_schedule_t *s)
 {
-        char tz[16], at[16];
+        char tz[TZIF_NAME_MAX + 1], at[16];
         json_t *o;
 
-        format_offset(s->offset_min, tz);
+        if (s->tz)
+                snprintf(tz, sizeof(tz), "%s", s->zone);
+        else
+                format_offset(s->offset_min, tz);
         snprintf(at, sizeof(at), "%02d:%02d", s->digest_at_min / 60, s->digest_at_min % 60);
         o = json_pack("{s:s, s:s, s:s}", "tz", tz, "digest_at", at, "digest_day",
                       day_names[s->digest_day]);
@@ -401,6 +418,7 @@ void notify_channel_clear(notify_channel_t *ch)
                 free(ch->to[i]);
         free(ch->username);
         free(ch->password);
+        free(ch->ca);
         free(ch->address);
         memset(ch, 0, sizeof(*ch));
 }
@@ -448,6 +466,34 @@ static int get_str(const json_t *o, const char *key, size_t max, char **ret, cha
         return *ret ? 0 : -ENOMEM;
 }
 
+/* "ca": one or more PEM certificates, printable ASCII and line breaks,
+ * at most NOTIFY_CA_MAX bytes. Whether they are certificates is for the
+ * TLS library to say when the channel is used (a test send shows it). */
+static int get_pem(const json_t *o, char **ret, char **err)
+{
+        json_t *v = json_object_get(o, "ca");
+        const char *s;
+
+        *ret = NULL;
+        if (!v || json_is_null(v))
+                return 0;
+        s = json_string_value(v);
+        if (!s || strlen(s) > NOTIFY_CA_MAX || !str_startswith(s, "-----BEGIN CERTIFICATE-----") ||
+            !strstr(s, "-----END CERTIFICATE-----")) {
+                *err = str_printf("ca: must be PEM certificates (-----BEGIN CERTIFICATE----- ...), "
+                                  "at most %d bytes",
+                                  (int)NOTIFY_CA_MAX);
+                return -EINVAL;
+        }
+        for (const char *q = s; *q; q++)
+                if (((unsigned char)*q < 0x20 && *q != '\n' && *q != '\r') || *q == 0x7f) {
+                        *err = str_printf("ca: control characters are not allowed");
+                        return -EINVAL;
+                }
+        *ret = strdup(s);
+        return *ret ? 0 : -ENOMEM;
+}
+
 static int need(const char *v, const char *key, char **err)
 {
         if (v)
@@ -462,7 +508,7 @@ int notify_channel_parse(const json_t *o, notify_channel_t *ret, char **ret_erro
                                             "url",      "from",      "to",
                                             "username", "password",  "starttls",
                                             "address",  "transport", "facility",
-                                            NULL };
+                                            "ca",       NULL };
         notify_channel_t ch = { 0 };
         _cleanup_free_ char *type = NULL, *transport = NULL, *facility = NULL;
         json_t *v;
@@ -483,7 +529,8 @@ int notify_channel_parse(const json_t *o, notify_channel_t *ret, char **ret_erro
             (r = get_str(o, "password", NOTIFY_SECRET_MAX, &ch.password, ret_error)) < 0 ||
             (r = get_str(o, "address", NOTIFY_ADDR_MAX, &ch.address, ret_error)) < 0 ||
             (r = get_str(o, "transport", 8, &transport, ret_error)) < 0 ||
-            (r = get_str(o, "facility", 16, &facility, ret_error)) < 0)
+            (r = get_str(o, "facility", 16, &facility, ret_error)) < 0 ||
+            (r = get_pem(o, &ch.ca, ret_error)) < 0)
                 goto fail;
         r = -EINVAL;
         if (!ch.name || !cutil_valid_id(ch.name, NOTIFY_NAME_MAX)) {
@@ -506,6 +553,10 @@ int notify_channel_parse(const json_t *o, notify_channel_t *ret, char **ret_erro
                         goto fail;
                 }
                 ch.max_per_host_day = json_integer_value(v);
+        }
+        if (ch.ca && ch.kind != NOTIFY_EMAIL) {
+                *ret_error = str_printf("ca: only for email channels");
+                goto fail;
         }
         if ((v = json_object_get(o, "starttls"))) {
                 if (!json_is_boolean(v)) {
@@ -636,6 +687,8 @@ json_t *notify_channel_json(const notify_channel_t *ch, bool redact)
                 r |= json_object_set_new(o, "from", json_string(ch->from));
                 r |= json_object_set_new(o, "to", to);
                 r |= json_object_set_new(o, "starttls", json_boolean(ch->starttls));
+                if (ch->ca)
+                        r |= json_object_set_new(o, "ca", json_string(ch->ca));
                 if (ch->username)
                         r |= json_object_set_new(o, "username", json_string(ch->username));
                 if (ch->password)
@@ -673,57 +726,127 @@ json_t *notify_channel_json(const notify_channel_t *ch, bool redact)
 
 /* ---- time ---- */
 
+#define MIN_US ((int64_t)60 * USEC_PER_SEC)
+
 static int64_t floor_div(int64_t a, int64_t b)
 {
         return a / b - (a % b != 0 && (a < 0) != (b < 0));
 }
 
+/* Offset from UTC of S's zone at T_US, in microseconds. An instant out of
+ * the zone reader's range (millions of years away) counts as UTC. */
+static int64_t offset_us(const notify_schedule_t *s, int64_t t_us)
+{
+        int off = 0;
+
+        if (!s->tz)
+                return s->offset_min * MIN_US;
+        if (tzif_offset(s->tz, floor_div(t_us, USEC_PER_SEC), &off) < 0)
+                off = 0;
+        return (int64_t)off * USEC_PER_SEC;
+}
+
+static int64_t local_us(const notify_schedule_t *s, int64_t t_us)
+{
+        return t_us + offset_us(s, t_us);
+}
+
+/* The first instant at which the local wall clock of S's zone reads L_US
+ * or later. Offsets in force a day and more around L are the candidates:
+ * a wall time that occurs twice (clocks going back) matches two of them,
+ * and the earlier wins; one that never occurs (clocks jumping forward)
+ * matches none, and the jump is found by bisection between them. */
+static int64_t to_utc(const notify_schedule_t *s, int64_t l_us)
+{
+        const int64_t around = 26 * 3600 * USEC_PER_SEC;
+        int64_t cand[3], best = INT64_MAX, lo = INT64_MAX, hi = INT64_MIN;
+
+        if (!s->tz)
+                return l_us - s->offset_min * MIN_US;
+        cand[0] = l_us - offset_us(s, l_us - around);
+        cand[1] = l_us - offset_us(s, l_us);
+        cand[2] = l_us - offset_us(s, l_us + around);
+        for (int i = 0; i < 3; i++) {
+                if (local_us(s, cand[i]) == l_us && cand[i] < best)
+                        best = cand[i];
+                lo = MIN(lo, cand[i]);
+                hi = MAX(hi, cand[i]);
+        }
+        if (best != INT64_MAX)
+                return best;
+        /* In the gap: the local clock is below L at LO's side and at or
+         * above it at HI's; find the first second where it is not below. */
+        lo = floor_div(lo, USEC_PER_SEC);
+        hi = floor_div(hi, USEC_PER_SEC) + 1;
+        if (local_us(s, lo * USEC_PER_SEC) >= l_us)
+                return lo * USEC_PER_SEC;
+        while (hi - lo > 1) {
+                int64_t mid = lo + (hi - lo) / 2;
+                if (local_us(s, mid * USEC_PER_SEC) >= l_us)
+                        hi = mid;
+                else
+                        lo = mid;
+        }
+        return hi * USEC_PER_SEC;
+}
+
+/* Monday 0 .. Sunday 6 of local day D (days since 1970-01-01, a
+ * Thursday). */
+static int weekday(int64_t d)
+{
+        return (int)(((d % 7) + 7 + 3) % 7);
+}
+
+/* Whether T_US lies in S's window: on an allowed day at or after FROM and
+ * before TO, or, for overnight windows (and whole-day ones, FROM == TO),
+ * before TO on the day after an allowed day. */
+static bool in_window(const notify_schedule_t *s, int64_t t_us)
+{
+        int64_t l = local_us(s, t_us), d = floor_div(l, USEC_PER_DAY);
+        int m = (int)((l - d * USEC_PER_DAY) / MIN_US);
+        bool today = s->days & (1u << weekday(d)), yesterday = s->days & (1u << weekday(d - 1));
+
+        if (s->to_min > s->from_min)
+                return today && m >= s->from_min && m < s->to_min;
+        return (today && m >= s->from_min) || (yesterday && m < s->to_min);
+}
+
 int64_t notify_schedule_next(const notify_schedule_t *s, int64_t t_us)
 {
-        const int64_t min_us = 60 * USEC_PER_SEC;
-        int64_t local = t_us + s->offset_min * min_us, day0;
+        int64_t day0;
 
-        if (s->always)
+        if (s->always || in_window(s, t_us))
                 return t_us;
-        day0 = floor_div(local, USEC_PER_DAY);
-        /* The window that opened yesterday may still be open (overnight
-         * windows); then look at most a week ahead, where every allowed
-         * weekday comes once. */
-        for (int64_t d = day0 - 1; d <= day0 + 7; d++) {
-                /* 1970-01-01 was a Thursday: weekday 3 with Monday 0. */
-                int wd = (int)(((d % 7) + 7 + 3) % 7);
-                int64_t start, end;
-                if (!(s->days & (1u << wd)))
+        day0 = floor_div(local_us(s, t_us), USEC_PER_DAY);
+        /* Otherwise the window opens next on one of the coming days: a
+         * week ahead holds every allowed weekday once. A window whose
+         * opening time does not exist that day (it lies in a skipped hour
+         * and closes within it) is passed over. */
+        for (int64_t d = day0; d <= day0 + 8; d++) {
+                int64_t start;
+                if (!(s->days & (1u << weekday(d))))
                         continue;
-                start = d * USEC_PER_DAY + s->from_min * min_us;
-                if (s->to_min > s->from_min)
-                        end = d * USEC_PER_DAY + s->to_min * min_us;
-                else /* overnight, or the whole day when equal */
-                        end = (d + 1) * USEC_PER_DAY + s->to_min * min_us;
-                if (local < end) {
-                        int64_t at = local > start ? local : start;
-                        return at - s->offset_min * min_us;
-                }
+                start = to_utc(s, d * USEC_PER_DAY + s->from_min * MIN_US);
+                if (start > t_us && in_window(s, start))
+                        return start;
         }
         return t_us; /* not reached: days is never empty */
 }
 
 int64_t notify_due(notify_mode_t mode, const notify_schedule_t *s, int64_t t_us)
 {
-        const int64_t min_us = 60 * USEC_PER_SEC;
-        int64_t local, day0;
+        int64_t day0;
 
         if (mode == NOTIFY_IMMEDIATE)
                 return notify_schedule_next(s, t_us);
-        local = t_us + s->offset_min * min_us;
-        day0 = floor_div(local, USEC_PER_DAY);
-        for (int64_t d = day0; d <= day0 + 7; d++) {
-                int wd = (int)(((d % 7) + 7 + 3) % 7);
-                int64_t at = d * USEC_PER_DAY + s->digest_at_min * min_us;
-                if (mode == NOTIFY_WEEKLY && wd != s->digest_day)
+        day0 = floor_div(local_us(s, t_us), USEC_PER_DAY);
+        for (int64_t d = day0 - 1; d <= day0 + 8; d++) {
+                int64_t at;
+                if (mode == NOTIFY_WEEKLY && weekday(d) != s->digest_day)
                         continue;
-                if (at >= local)
-                        return at - s->offset_min * min_us;
+                at = to_utc(s, d * USEC_PER_DAY + s->digest_at_min * MIN_US);
+                if (at >= t_us)
+                        return at;
         }
         return t_us;
 }

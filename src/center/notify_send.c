@@ -154,6 +154,18 @@ int notify_send_mail(const notify_channel_t *ch, const char *msg, size_t n, char
         curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)n);
         if (ch->starttls)
                 curl_easy_setopt(c, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
+        if (ch->ca) {
+                /* The channel's own CA (a mail server with a private
+                 * certificate) replaces the system's bundle. */
+                struct curl_blob ca = { .data = ch->ca,
+                                        .len = strlen(ch->ca),
+                                        .flags = CURL_BLOB_COPY };
+                rc = curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &ca);
+                if (rc != CURLE_OK) {
+                        *ret_error = str_printf("ca: %s", curl_easy_strerror(rc));
+                        return -EOPNOTSUPP;
+                }
+        }
         if (ch->username) {
                 curl_easy_setopt(c, CURLOPT_USERNAME, ch->username);
                 curl_easy_setopt(c, CURLOPT_PASSWORD, ch->password);

@@ -28,6 +28,85 @@ static int chunked(cdb_t *db, const char *sql, int64_t cutoff, int64_t *total)
         }
 }
 
+/* Like chunked, with the parameters P (N of them, the chunk size last). */
+static int chunked_params(cdb_t *db, const char *sql, cdb_param_t *p, size_t n, int64_t *total)
+{
+        for (;;) {
+                _cleanup_conn_ cdb_conn_t *c = NULL;
+                int64_t changed = 0;
+                int r = cdb_acquire(db, &c);
+
+                if (r < 0)
+                        return r;
+                r = cdb_exec(c, sql, p, n, &changed);
+                if (r < 0)
+                        return r;
+                *total += changed;
+                if (changed < RETENTION_CHUNK)
+                        return 0;
+        }
+}
+
+int retention_notify(cdb_t *db, int64_t keep_us, int64_t unread_max, int64_t now_us,
+                     int64_t *ret_deleted)
+{
+        _cleanup_conn_ cdb_conn_t *c = NULL;
+        _cleanup_res_ cdb_res_t *res = NULL;
+        int64_t total = 0, cutoff, edge_t = 0, edge_id = 0;
+        bool edge = false;
+        int r;
+
+        if (keep_us <= 0) {
+                if (ret_deleted)
+                        *ret_deleted = 0;
+                return 0;
+        }
+        cutoff = now_us - MAX(keep_us, RETENTION_NOTIFY_KEEP_MIN_US);
+        r = chunked(db,
+                    "DELETE FROM notify_queue WHERE (channel_id, kind, host_id, item_id) IN"
+                    " (SELECT channel_id, kind, host_id, item_id FROM notify_queue"
+                    " WHERE status IN ('sent', 'failed', 'suppressed', 'dropped')"
+                    " AND created_at < $1 LIMIT $2)",
+                    cutoff, &total);
+        if (r == 0)
+                r = chunked(db,
+                            "DELETE FROM notify_inbox WHERE id IN (SELECT id FROM notify_inbox"
+                            " WHERE read_at IS NOT NULL AND created_at < $1 LIMIT $2)",
+                            cutoff, &total);
+        if (r < 0)
+                return r;
+        /* The newest unread message past the cap: it and everything older
+         * that is unread and past the age limit goes. */
+        r = cdb_acquire(db, &c);
+        if (r == 0) {
+                cdb_param_t p[] = { CDB_INT(MAX(unread_max, 0)) };
+                r = cdb_query(c,
+                              "SELECT created_at, id FROM notify_inbox WHERE read_at IS NULL"
+                              " ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET $1",
+                              p, 1, &res);
+        }
+        if (r == 0 && (r = cdb_next(res)) > 0) {
+                edge = true;
+                edge_t = cdb_get_int(res, 0);
+                edge_id = cdb_get_int(res, 1);
+                r = 0;
+        }
+        cdb_res_free(TAKE_PTR(res));
+        cdb_release(TAKE_PTR(c));
+        if (r == 0 && edge) {
+                cdb_param_t p[] = { CDB_INT(cutoff), CDB_INT(edge_t), CDB_INT(edge_id),
+                                    CDB_INT(RETENTION_CHUNK) };
+                r = chunked_params(db,
+                                   "DELETE FROM notify_inbox WHERE id IN (SELECT id FROM"
+                                   " notify_inbox WHERE read_at IS NULL AND created_at < $1"
+                                   " AND (created_at, id) <= ($2, $3) LIMIT $4)",
+                                   p, ELEMENTSOF(p), &total);
+        }
+        if (r == 0 && ret_deleted)
+                *ret_deleted = total;
+        return r;
+}
+
 struct affected {
         int64_t *ids;
         size_t n, cap;

@@ -21,7 +21,8 @@ static int sched_equal(const notify_schedule_t *a, const notify_schedule_t *b)
 {
         return a->always == b->always && a->offset_min == b->offset_min && a->days == b->days &&
                a->from_min == b->from_min && a->to_min == b->to_min &&
-               a->digest_at_min == b->digest_at_min && a->digest_day == b->digest_day;
+               a->digest_at_min == b->digest_at_min && a->digest_day == b->digest_day &&
+               strcmp(a->zone, b->zone) == 0 && !a->tz == !b->tz;
 }
 #include "center/notify_render.h"
 

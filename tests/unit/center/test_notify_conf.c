@@ -13,9 +13,11 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "center/cutil.h"
 #include "center/notify_conf.h"
+#include "core/macro.h"
 
 /* Field by field: the structs have padding. */
 static int sched_equal(const notify_schedule_t *a, const notify_schedule_t *b)
@@ -101,7 +103,8 @@ static void test_settings_refused(void **state)
                 { "{\"findings\": {\"high\": {\"enabled\": 1}}}", "findings.high.enabled" },
                 { "{\"findings\": {\"high\": {\"channels\": [\"a b\"]}}}", "channels" },
                 { "{\"findings\": {\"high\": {\"channels\": [\"a\", \"a\"]}}}", "twice" },
-                { "{\"alerts\": {\"urgent\": {\"schedule\": {\"tz\": \"Asia/Shanghai\"}}}}", "tz" },
+                { "{\"alerts\": {\"urgent\": {\"schedule\": {\"tz\": \"Asia/No_Such_City\"}}}}",
+                  "tz" },
                 { "{\"alerts\": {\"urgent\": {\"schedule\": {\"tz\": \"+15:00\"}}}}", "tz" },
                 { "{\"alerts\": {\"urgent\": {\"schedule\": {\"from\": \"09:00\"}}}}", "both" },
                 { "{\"alerts\": {\"urgent\": {\"schedule\": {\"from\": \"24:00\", \"to\": "
@@ -310,6 +313,93 @@ static void test_digests(void **state)
         assert_int_equal(notify_due(NOTIFY_IMMEDIATE, &s, mon + 7), mon + 7);
 }
 
+/* Named zones: the window follows daylight saving time. 09:00-18:00
+ * Europe/Berlin is 07:00-16:00 UTC in summer and 08:00-17:00 UTC in
+ * winter; a window that opens in the skipped hour opens at the jump; a
+ * digest time that occurs twice is taken the first time. */
+static void test_named_zone(void **state)
+{
+        notify_settings_t s;
+        char *err = NULL;
+        const notify_schedule_t *w, *dg;
+        const int64_t jul1 = S(1782864000LL), jan14 = S(1768348800LL); /* Wednesdays */
+        const int64_t mar28 = S(1774656000LL), oct24 = S(1792800000LL);
+
+        if (access("/usr/share/zoneinfo/Europe/Berlin", R_OK) != 0)
+                skip();
+        assert_int_equal(parse("{\"alerts\": {\"urgent\": {\"schedule\": {\"tz\": "
+                               "\"Europe/Berlin\", \"from\": \"09:00\", \"to\": \"18:00\"}}, "
+                               "\"suspicious\": {\"schedule\": {\"tz\": \"Europe/Berlin\", "
+                               "\"from\": \"02:30\", \"to\": \"04:00\"}}}, \"findings\": "
+                               "{\"high\": {\"mode\": \"daily\", \"schedule\": {\"tz\": "
+                               "\"Europe/Berlin\", \"digest_at\": \"02:30\"}}, \"medium\": "
+                               "{\"mode\": \"daily\", \"schedule\": {\"tz\": "
+                               "\"America/New_York\", \"digest_at\": \"08:00\"}}}}",
+                               &s, &err),
+                         0);
+        w = &s.alert[3].sched;
+        assert_string_equal(w->zone, "Europe/Berlin");
+        assert_non_null(w->tz);
+
+        /* Summer: 06:30 UTC is 08:30 CEST, out; opens 07:00 UTC. */
+        assert_int_equal(notify_schedule_next(w, jul1 + S(HM(6, 30))), jul1 + S(HM(7, 0)));
+        assert_int_equal(notify_schedule_next(w, jul1 + S(HM(7, 30))), jul1 + S(HM(7, 30)));
+        assert_int_equal(notify_schedule_next(w, jul1 + S(HM(15, 59))), jul1 + S(HM(15, 59)));
+        /* 16:30 UTC is 18:30 CEST: out until tomorrow 07:00 UTC. */
+        assert_int_equal(notify_schedule_next(w, jul1 + S(HM(16, 30))), jul1 + S(86400 + HM(7, 0)));
+        /* Winter: 07:30 UTC is 08:30 CET, out; opens 08:00 UTC. 16:30 UTC
+         * (17:30 CET) is in; 17:00 UTC is out. */
+        assert_int_equal(notify_schedule_next(w, jan14 + S(HM(7, 30))), jan14 + S(HM(8, 0)));
+        assert_int_equal(notify_schedule_next(w, jan14 + S(HM(16, 30))), jan14 + S(HM(16, 30)));
+        assert_int_equal(notify_schedule_next(w, jan14 + S(HM(17, 0))),
+                         jan14 + S(86400 + HM(8, 0)));
+
+        /* 2026-03-29: the clocks jump from 02:00 CET to 03:00 CEST at
+         * 01:00 UTC; a window from 02:30 opens at the jump. */
+        dg = &s.alert[2].sched;
+        assert_int_equal(notify_schedule_next(dg, mar28 + S(HM(22, 0))),
+                         mar28 + S(86400 + HM(1, 0)));
+        /* 2026-10-25: 02:30 occurs at 00:30 UTC (CEST) and 01:30 UTC (CET);
+         * the digest goes at the first. */
+        dg = &s.finding[3].sched;
+        assert_int_equal(notify_due(NOTIFY_DAILY, dg, oct24 + S(HM(22, 0))),
+                         oct24 + S(86400 + HM(0, 30)));
+        /* Daily 08:00 America/New_York: 12:00 UTC in July, 13:00 UTC in
+         * January. */
+        dg = &s.finding[2].sched;
+        assert_int_equal(notify_due(NOTIFY_DAILY, dg, jul1), jul1 + S(HM(12, 0)));
+        assert_int_equal(notify_due(NOTIFY_DAILY, dg, jan14), jan14 + S(HM(13, 0)));
+
+        /* Written back with its name, and parsed again the same. */
+        json_t *j = notify_settings_json(&s);
+        char *out = json_dumps(j, JSON_COMPACT);
+        notify_settings_t s2;
+        assert_non_null(strstr(out, "\"tz\":\"Europe/Berlin\""));
+        assert_int_equal(parse(out, &s2, &err), 0);
+        assert_string_equal(s2.alert[3].sched.zone, "Europe/Berlin");
+        assert_int_equal(notify_schedule_next(&s2.alert[3].sched, jul1 + S(HM(6, 30))),
+                         jul1 + S(HM(7, 0)));
+        notify_settings_clear(&s2);
+        free(out);
+        json_decref(j);
+        notify_settings_clear(&s);
+
+        static const char *const bad[] = { "Mars/Olympus", "../../etc/passwd", "/etc/localtime",
+                                           "Europe",       "Europe/Berlin\n",  "",
+                                           "+15:00" };
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                json_t *d = json_pack("{s:{s:{s:{s:s}}}}", "alerts", "urgent", "schedule", "tz",
+                                      bad[i]);
+                char *doc = json_dumps(d, JSON_COMPACT);
+                err = NULL;
+                assert_int_equal(parse(doc, &s, &err), -EINVAL);
+                assert_non_null(strstr(err, "alerts.urgent.schedule.tz"));
+                free(err);
+                free(doc);
+                json_decref(d);
+        }
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -318,6 +408,7 @@ int main(void)
                 cmocka_unit_test(test_channels),
                 cmocka_unit_test(test_windows),
                 cmocka_unit_test(test_digests),
+                cmocka_unit_test(test_named_zone),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

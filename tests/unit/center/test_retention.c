@@ -94,6 +94,102 @@ static void test_retention(void **state)
         cdb_close(db);
 }
 
+/* Notifications: finished queue rows and read inbox messages older than
+ * the limit go; pending rows and new ones stay; old unread messages stay
+ * up to the cap, the newest first. */
+static void test_notify_prune(void **state)
+{
+        cdb_t *db = ctest_open_db(2);
+        cdb_conn_t *c;
+        int64_t v, deleted = -1;
+        static const char *const statuses[] = { "sent", "failed", "suppressed", "dropped",
+                                                "pending" };
+
+        assert_int_equal(cdb_acquire(db, &c), 0);
+        assert_int_equal(cdb_begin(c), 0);
+        /* Each status twice: 40 days old and 10 days old. */
+        for (size_t i = 0; i < 10; i++) {
+                char item[16];
+                int64_t t = NOW - (i < 5 ? 40 : 10) * USEC_PER_DAY;
+                snprintf(item, sizeof(item), "i%zu", i);
+                cdb_param_t p[] = { CDB_TEXT(item), CDB_INT(t), CDB_TEXT(statuses[i % 5]) };
+                assert_int_equal(cdb_exec(c,
+                                          "INSERT INTO notify_queue (channel_id, kind, host_id,"
+                                          " item_id, level, digest, created_at, due_at, status,"
+                                          " next_try) VALUES (1, 'alert', 1, $1, 3, 0, $2, $2,"
+                                          " $3, $2)",
+                                          p, ELEMENTSOF(p), NULL),
+                                 0);
+        }
+        /* Inbox: ids 1..4 read (1, 2 old), ids 10..15 unread (10..13 old,
+         * 10 the oldest). */
+        for (int64_t id = 1; id <= 15; id++) {
+                if (id > 4 && id < 10)
+                        continue;
+                bool old = id <= 2 || (id >= 10 && id <= 13);
+                int64_t t = NOW - (old ? 60 : 1) * USEC_PER_DAY + id;
+                cdb_param_t p[] = { CDB_INT(id), CDB_INT(t), CDB_INT(t + 1) };
+                assert_int_equal(
+                        cdb_exec(c,
+                                 id < 10 ? "INSERT INTO notify_inbox (id, channel_id,"
+                                           " created_at, kind, level, title, body, items,"
+                                           " read_at) VALUES ($1, 1, $2, 'alert', 'urgent',"
+                                           " 't', 'b', '[]', $3)"
+                                         : "INSERT INTO notify_inbox (id, channel_id,"
+                                           " created_at, kind, level, title, body, items)"
+                                           " VALUES ($1, 1, $2, 'alert', 'urgent', 't',"
+                                           " 'b', '[]')",
+                                 p, id < 10 ? 3 : 2, NULL),
+                        0);
+        }
+        assert_int_equal(cdb_commit(c), 0);
+        cdb_release(c);
+
+        /* Keeping for ever deletes nothing. */
+        assert_int_equal(retention_notify(db, 0, 3, NOW, &deleted), 0);
+        assert_int_equal(deleted, 0);
+        /* 30 days, at most 3 unread: the 4 old finished queue rows, the 2
+         * old read messages, and of the unread the oldest old ones beyond
+         * the newest 3 (15, 14, 13 stay; 12, 11, 10 go). */
+        assert_int_equal(retention_notify(db, RETENTION_NOTIFY_KEEP_US, 3, NOW, &deleted), 0);
+        assert_int_equal(deleted, 4 + 2 + 3);
+        assert_int_equal(cdb_acquire(db, &c), 0);
+        assert_int_equal(cdb_query_int(c, "SELECT count(*) FROM notify_queue", NULL, 0, &v), 0);
+        assert_int_equal(v, 6);
+        assert_int_equal(cdb_query_int(c,
+                                       "SELECT count(*) FROM notify_queue WHERE status = 'pending'",
+                                       NULL, 0, &v),
+                         0);
+        assert_int_equal(v, 2);
+        assert_int_equal(cdb_query_int(c, "SELECT sum(id) FROM notify_inbox", NULL, 0, &v), 0);
+        assert_int_equal(v, 3 + 4 + 13 + 14 + 15);
+        cdb_release(c);
+        /* A second run finds nothing more. A limit of an hour is raised to
+         * two days: the 10-day-old finished rows go, the 1-day-old inbox
+         * messages and the pending rows stay. */
+        assert_int_equal(retention_notify(db, RETENTION_NOTIFY_KEEP_US, 3, NOW, &deleted), 0);
+        assert_int_equal(deleted, 0);
+        assert_int_equal(retention_notify(db, USEC_PER_HOUR, 3, NOW, &deleted), 0);
+        assert_int_equal(deleted, 4);
+        assert_int_equal(cdb_acquire(db, &c), 0);
+        assert_int_equal(cdb_query_int(c,
+                                       "SELECT count(*) FROM notify_queue WHERE status = 'pending'",
+                                       NULL, 0, &v),
+                         0);
+        assert_int_equal(v, 2);
+        assert_int_equal(cdb_query_int(c, "SELECT count(*) FROM notify_queue", NULL, 0, &v), 0);
+        assert_int_equal(v, 2);
+        cdb_release(c);
+        /* With a cap of 0, old unread messages go too; new ones stay. */
+        assert_int_equal(retention_notify(db, RETENTION_NOTIFY_KEEP_US, 0, NOW, &deleted), 0);
+        assert_int_equal(deleted, 1);
+        assert_int_equal(cdb_acquire(db, &c), 0);
+        assert_int_equal(cdb_query_int(c, "SELECT sum(id) FROM notify_inbox", NULL, 0, &v), 0);
+        assert_int_equal(v, 3 + 4 + 14 + 15);
+        cdb_release(c);
+        cdb_close(db);
+}
+
 static int teardown(void **state)
 {
         ctest_cleanup();
@@ -104,6 +200,7 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_retention),
+                cmocka_unit_test(test_notify_prune),
         };
         return cmocka_run_group_tests_name(ctest_pg() ? "center_retention (postgresql)"
                                                       : "center_retention (sqlite)",
