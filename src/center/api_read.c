@@ -586,18 +586,65 @@ out:
 
 /* ---- /api/v1/hosts ---- */
 
+/* Whether a host (the row of "hosts" in the query) has been scanned: the
+ * center has a scan result from it, or a finding, which only scans send.
+ * Findings count too because retention deletes old scan results but never
+ * findings, and because an agent whose spool is full drops a scan result
+ * (its lowest priority) before the findings. A host enrolled but not
+ * scanned yet has no findings because nothing looked, not because nothing
+ * is wrong: its score is unknown, not 100 (docs/api.md, the HOST object).
+ * Both tests are lookups on the tables' primary keys. */
+#define HOST_SCANNED_SQL                                                                           \
+        "(EXISTS (SELECT 1 FROM scans s WHERE s.host_id = hosts.id) OR"                            \
+        " EXISTS (SELECT 1 FROM findings f WHERE f.host_id = hosts.id))"
+/* The score hosts sort by: hosts not scanned yet after every scanned one
+ * (101 is HOST_SCORE_KEY_UNSCANNED, the key the cursor carries for them). */
+#define HOST_SCORE_KEY_SQL       "(CASE WHEN " HOST_SCANNED_SQL " THEN score ELSE 101 END)"
+#define HOST_SCORE_KEY_UNSCANNED 101
+/* HOSTS_COLUMNS and then whether the host was scanned (1 or 0), at column
+ * HOSTS_N_COLUMNS. */
+#define HOST_SELECT                                                                                \
+        "SELECT " HOSTS_COLUMNS ", CASE WHEN " HOST_SCANNED_SQL " THEN 1 ELSE 0 END FROM hosts"
+#define HOST_COL_SCANNED HOSTS_N_COLUMNS
+#define HOST_COL_SCORE   11 /* "score" in HOSTS_COLUMNS */
+
+/* The band of a host or fleet without a score (docs/api.md). */
+#define BAND_NOT_SCANNED "not scanned"
+
+/* A host row selected with HOST_SELECT as JSON: hosts_row_json's object,
+ * with "scanned", and with score null and band "not scanned" for a host
+ * that has not been scanned yet. New reference or NULL. */
+static json_t *host_json(cdb_res_t *r, int64_t now, int64_t offline)
+{
+        json_t *o = hosts_row_json(r, 0, now, offline);
+        bool scanned = cdb_get_int(r, HOST_COL_SCANNED) != 0;
+
+        if (!o)
+                return NULL;
+        if (json_object_set_new(o, "scanned", json_boolean(scanned)) < 0 ||
+            (!scanned && (json_object_set_new(o, "score", json_null()) < 0 ||
+                          json_object_set_new(o, "band", json_string(BAND_NOT_SCANNED)) < 0))) {
+                json_decref(o);
+                return NULL;
+        }
+        return o;
+}
+
 enum { SORT_HOSTNAME, SORT_SCORE, SORT_LAST_SEEN };
 
 static json_t *host_row(cdb_res_t *r, const struct list_ctx *lc)
 {
-        return hosts_row_json(r, 0, lc->now, lc->offline);
+        return host_json(r, lc->now, lc->offline);
 }
 
 static json_t *host_key(cdb_res_t *r, const struct list_ctx *lc)
 {
         switch (lc->sort) {
         case SORT_SCORE:
-                return json_pack("[I, I]", (json_int_t)cdb_get_int(r, 11),
+                return json_pack("[I, I]",
+                                 (json_int_t)(cdb_get_int(r, HOST_COL_SCANNED)
+                                                      ? cdb_get_int(r, HOST_COL_SCORE)
+                                                      : HOST_SCORE_KEY_UNSCANNED),
                                  (json_int_t)cdb_get_int(r, 0));
         case SORT_LAST_SEEN:
                 return json_pack("[I, I]", (json_int_t)cdb_get_int(r, 8),
@@ -621,7 +668,7 @@ static int h_hosts(void *app, http_req_t *req, http_resp_t *resp)
                                .offline = c->cfg.offline_after_us,
                                .sort = SORT_HOSTNAME };
 
-        qb_init(&q, "SELECT " HOSTS_COLUMNS " FROM hosts WHERE 1 = 1");
+        qb_init(&q, HOST_SELECT " WHERE 1 = 1");
         if ((r = get_limit(req, resp, &limit)) < 0)
                 goto out;
         if (!revoked || strcmp(revoked, "false") == 0)
@@ -655,13 +702,18 @@ static int h_hosts(void *app, http_req_t *req, http_resp_t *resp)
                 for (i = 0; i < ELEMENTSOF(bands); i++)
                         if (strcmp(band, bands[i].name) == 0)
                                 break;
-                if (i == ELEMENTSOF(bands)) {
+                if (strcmp(band, "not_scanned") == 0)
+                        qb_sql(&q, " AND NOT " HOST_SCANNED_SQL);
+                else if (i == ELEMENTSOF(bands)) {
                         r = bad_filter(resp, "band",
-                                       "must be secure, few_risks, many_risks or high_risk");
+                                       "must be secure, few_risks, many_risks, high_risk or "
+                                       "not_scanned");
                         goto out;
+                } else {
+                        qb_sql(&q, " AND " HOST_SCANNED_SQL);
+                        qb_sql(&q, " AND score BETWEEN $%d", qb_param(&q, CDB_INT(bands[i].lo)));
+                        qb_sql(&q, " AND $%d", qb_param(&q, CDB_INT(bands[i].hi)));
                 }
-                qb_sql(&q, " AND score BETWEEN $%d", qb_param(&q, CDB_INT(bands[i].lo)));
-                qb_sql(&q, " AND $%d", qb_param(&q, CDB_INT(bands[i].hi)));
         }
         if (name) {
                 if (strlen(name) > 253) {
@@ -693,7 +745,7 @@ static int h_hosts(void *app, http_req_t *req, http_resp_t *resp)
                 if (lc.sort == SORT_HOSTNAME)
                         qb_sql(&q, " AND (hostname, id) > ($%d, $%d)", a, b);
                 else if (lc.sort == SORT_SCORE)
-                        qb_sql(&q, " AND (score, id) > ($%d, $%d)", a, b);
+                        qb_sql(&q, " AND (" HOST_SCORE_KEY_SQL ", id) > ($%d, $%d)", a, b);
                 else
                         qb_sql(&q, " AND (last_seen, id) < ($%d, $%d)", a, b);
                 json_decref(cur);
@@ -701,7 +753,7 @@ static int h_hosts(void *app, http_req_t *req, http_resp_t *resp)
         if (lc.sort == SORT_HOSTNAME)
                 qb_sql(&q, " ORDER BY hostname, id");
         else if (lc.sort == SORT_SCORE)
-                qb_sql(&q, " ORDER BY score, id");
+                qb_sql(&q, " ORDER BY " HOST_SCORE_KEY_SQL ", id");
         else
                 qb_sql(&q, " ORDER BY last_seen DESC, id DESC");
         r = run_list(c, resp, &q, limit, host_row, host_key, &lc);
@@ -734,14 +786,14 @@ static int h_host(void *app, http_req_t *req, http_resp_t *resp)
         if (r < 0)
                 return db_fail(c, resp, NULL, r);
         cdb_param_t p[] = { CDB_INT(id) };
-        r = cdb_query(conn, "SELECT " HOSTS_COLUMNS " FROM hosts WHERE id = $1", p, 1, &res);
+        r = cdb_query(conn, HOST_SELECT " WHERE id = $1", p, 1, &res);
         if (r == 0)
                 r = cdb_next(res);
         if (r < 0)
                 return db_fail(c, resp, conn, r);
         if (r == 0)
                 return http_resp_error(resp, 404, "not_found", "no such host");
-        host = hosts_row_json(res, 0, now, c->cfg.offline_after_us);
+        host = host_json(res, now, c->cfg.offline_after_us);
         cdb_res_free(TAKE_PTR(res));
         if (!host)
                 return -ENOMEM;
@@ -925,7 +977,7 @@ static int host_list(cdb_conn_t *conn, const char *sql, bool param, int64_t now,
                 return -ENOMEM;
         r = cdb_query(conn, sql, p, param ? 1 : 0, &res);
         while (r == 0 && (r = cdb_next(res)) > 0) {
-                json_t *o = hosts_row_json(res, 0, now, offline);
+                json_t *o = host_json(res, now, offline);
                 if (!o || json_array_append_new(arr, o) < 0) {
                         r = -ENOMEM;
                         break;
@@ -940,6 +992,61 @@ static int host_list(cdb_conn_t *conn, const char *sql, bool param, int64_t now,
         return 0;
 }
 
+/* The part of the fleet's figures that only scanned hosts count in. */
+struct scored_fleet {
+        int64_t hosts;     /* active hosts scanned */
+        int64_t bands[4];  /* of them, per score_band_t */
+        double mean_score; /* over them; meaningless when hosts is 0 */
+        int score;         /* score_compute over their open counts */
+};
+
+/* The fleet score applies the host rules to the open risks and alerts of
+ * the active hosts that have been scanned (docs/score.md): a host not
+ * scanned yet would count as a clean one and lift the score, and its
+ * alerts alone would make a score that says nothing about its risks. */
+static int scored_fleet(cdb_conn_t *conn, struct scored_fleet *ret)
+{
+        _cleanup_res_ cdb_res_t *res = NULL;
+        struct scored_fleet f = { 0 };
+        score_input_t in = { 0 };
+        int r;
+
+        r = cdb_query(conn,
+                      "SELECT count(*), sum(f_high), sum(f_medium), sum(f_low), sum(f_baseline),"
+                      " sum(a_urgent), sum(a_suspicious), sum(a_reminder), sum(score),"
+                      " sum(CASE WHEN score >= 95 THEN 1 ELSE 0 END),"
+                      " sum(CASE WHEN score >= 85 AND score < 95 THEN 1 ELSE 0 END),"
+                      " sum(CASE WHEN score >= 70 AND score < 85 THEN 1 ELSE 0 END),"
+                      " sum(CASE WHEN score < 70 THEN 1 ELSE 0 END)"
+                      " FROM hosts WHERE revoked = 0 AND " HOST_SCANNED_SQL,
+                      NULL, 0, &res);
+        if (r == 0)
+                r = cdb_next(res);
+        if (r < 0)
+                return r;
+        if (r > 0) {
+                int64_t v[8];
+                for (int k = 0; k < 8; k++)
+                        v[k] = cdb_get_int(res, k + 1);
+                f.hosts = cdb_get_int(res, 0);
+                in.findings[3] = (unsigned)MIN(v[0], (int64_t)UINT32_MAX);
+                in.findings[2] = (unsigned)MIN(v[1], (int64_t)UINT32_MAX);
+                in.findings[1] = (unsigned)MIN(v[2], (int64_t)UINT32_MAX);
+                in.baseline_failures = (unsigned)MIN(v[3], (int64_t)UINT32_MAX);
+                in.alerts[3] = (unsigned)MIN(v[4], (int64_t)UINT32_MAX);
+                in.alerts[2] = (unsigned)MIN(v[5], (int64_t)UINT32_MAX);
+                in.alerts[1] = (unsigned)MIN(v[6], (int64_t)UINT32_MAX);
+                f.mean_score = f.hosts ? (double)v[7] / (double)f.hosts : 0;
+                f.bands[SCORE_SECURE] = cdb_get_int(res, 9);
+                f.bands[SCORE_FEW_RISKS] = cdb_get_int(res, 10);
+                f.bands[SCORE_MANY_RISKS] = cdb_get_int(res, 11);
+                f.bands[SCORE_HIGH_RISK] = cdb_get_int(res, 12);
+        }
+        f.score = score_compute(&in);
+        *ret = f;
+        return 0;
+}
+
 static int h_overview(void *app, http_req_t *req, http_resp_t *resp)
 {
         center_t *c = app;
@@ -948,7 +1055,9 @@ static int h_overview(void *app, http_req_t *req, http_resp_t *resp)
         int64_t now = timeutil_now_us(), last24[4] = { 0 };
         json_t *trend = NULL, *attention = NULL, *offline = NULL;
         unsigned long long days = 7;
+        struct scored_fleet sf = { 0 };
         hosts_fleet_t f;
+        json_t *fleet;
         int r;
 
         if (ds && (str_to_u64(ds, &days) < 0 || days < 1 || days > 400))
@@ -961,16 +1070,18 @@ static int h_overview(void *app, http_req_t *req, http_resp_t *resp)
         if (r == 0)
                 r = hosts_fleet(conn, now, c->cfg.offline_after_us, &f);
         if (r == 0)
+                r = scored_fleet(conn, &sf);
+        if (r == 0)
                 r = overview_trend(conn, now, (int)days, &trend, last24);
         if (r == 0)
                 r = host_list(conn,
-                              "SELECT " HOSTS_COLUMNS " FROM hosts WHERE revoked = 0"
-                              " AND score < 95 ORDER BY score, id LIMIT 10",
+                              HOST_SELECT " WHERE revoked = 0"
+                                          " AND score < 95 ORDER BY score, id LIMIT 10",
                               false, now, c->cfg.offline_after_us, &attention);
         if (r == 0)
                 r = host_list(conn,
-                              "SELECT " HOSTS_COLUMNS " FROM hosts WHERE revoked = 0"
-                              " AND last_seen < $1 ORDER BY last_seen, id LIMIT 10",
+                              HOST_SELECT " WHERE revoked = 0"
+                                          " AND last_seen < $1 ORDER BY last_seen, id LIMIT 10",
                               true, now, c->cfg.offline_after_us, &offline);
         cdb_rollback(conn);
         if (r < 0) {
@@ -978,19 +1089,28 @@ static int h_overview(void *app, http_req_t *req, http_resp_t *resp)
                 json_decref(attention);
                 return db_fail(c, resp, conn, r);
         }
+        /* With no host scanned there is no fleet score either. */
+        if (sf.hosts > 0)
+                fleet = json_pack("{s:i, s:s, s:f}", "score", sf.score, "band",
+                                  score_band_name(score_band(sf.score)), "mean_host_score",
+                                  sf.mean_score);
+        else
+                fleet = json_pack("{s:n, s:s, s:n}", "score", "band", BAND_NOT_SCANNED,
+                                  "mean_host_score");
         return http_resp_json(
                 resp, 200,
-                json_pack("{s:o, s:{s:i, s:s, s:f}, s:{s:I, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I}},"
-                          " s:{s:o, s:I}, s:{s:o, s:o}, s:o, s:o, s:o}",
-                          "generated_at", cutil_json_time(now), "fleet", "score", f.score, "band",
-                          score_band_name(score_band(f.score)), "mean_host_score", f.mean_score,
-                          "hosts", "total", (json_int_t)f.hosts, "online", (json_int_t)f.online,
-                          "offline", (json_int_t)(f.hosts - f.online), "revoked",
-                          (json_int_t)f.revoked, "by_band", "secure",
-                          (json_int_t)f.bands[SCORE_SECURE], "few_risks",
-                          (json_int_t)f.bands[SCORE_FEW_RISKS], "many_risks",
-                          (json_int_t)f.bands[SCORE_MANY_RISKS], "high_risk",
-                          (json_int_t)f.bands[SCORE_HIGH_RISK], "findings", "open",
+                json_pack("{s:o, s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I, "
+                          "s:I}}, s:{s:o, s:I}, s:{s:o, s:o}, s:o, s:o, s:o}",
+                          "generated_at", cutil_json_time(now), "fleet", fleet, "hosts", "total",
+                          (json_int_t)f.hosts, "online", (json_int_t)f.online, "offline",
+                          (json_int_t)(f.hosts - f.online), "revoked", (json_int_t)f.revoked,
+                          "scanned", (json_int_t)sf.hosts, "not_scanned",
+                          (json_int_t)(f.hosts - sf.hosts), "by_band", "secure",
+                          (json_int_t)sf.bands[SCORE_SECURE], "few_risks",
+                          (json_int_t)sf.bands[SCORE_FEW_RISKS], "many_risks",
+                          (json_int_t)sf.bands[SCORE_MANY_RISKS], "high_risk",
+                          (json_int_t)sf.bands[SCORE_HIGH_RISK], "not_scanned",
+                          (json_int_t)(f.hosts - sf.hosts), "findings", "open",
                           fleet_counts(f.findings, finding_levels), "baseline",
                           (json_int_t)f.baseline, "alerts", "open",
                           fleet_counts(f.alerts, alert_levels), "last_24h",

@@ -688,10 +688,14 @@ static int conn_open(cdb_t *db, cdb_conn_t **ret, char **ret_error)
                 char pragmas[256];
 
                 if (sqlite3_open_v2(db->target, &c->lite, flags, NULL) != SQLITE_OK) {
+                        /* SQLite's own message ("unable to open database
+                         * file") does not say why; the system's error does. */
+                        int e = c->lite ? sqlite3_system_errno(c->lite) : 0;
                         if (ret_error)
-                                *ret_error = str_printf("%s: %s", db->target,
-                                                        c->lite ? sqlite3_errmsg(c->lite)
-                                                                : "out of memory");
+                                *ret_error = str_printf(
+                                        "%s: %s%s%s", db->target,
+                                        c->lite ? sqlite3_errmsg(c->lite) : "out of memory",
+                                        e > 0 ? ": " : "", e > 0 ? strerror(e) : "");
                         conn_free(c);
                         return -EIO;
                 }

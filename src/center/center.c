@@ -15,6 +15,7 @@
 #include "center/commands.h"
 #include "center/cutil.h"
 #include "center/hosts.h"
+#include "center/loginlimit.h"
 #include "center/notify.h"
 #include "center/retention.h"
 #include "center/routes.h"
@@ -141,6 +142,7 @@ int center_config_load(const config_t *cfg, const char *state_dir, center_config
                 .retention_events_us = 30 * USEC_PER_DAY,
                 .retention_batches_us = 30 * USEC_PER_DAY,
                 .retention_history_us = 400 * USEC_PER_DAY,
+                .notify_keep_us = RETENTION_NOTIFY_KEEP_US,
                 .maintenance_every_us = 60 * USEC_PER_SEC,
                 .command_ttl_us = USEC_PER_DAY,
                 .intake_max_body = 2 * MiB,
@@ -180,6 +182,8 @@ int center_config_load(const config_t *cfg, const char *state_dir, center_config
             (r = cfg_duration(cfg, "center.maintenance_interval", &c.maintenance_every_us,
                               ret_error)) < 0 ||
             (r = cfg_duration(cfg, "center.commands.ttl", &c.command_ttl_us, ret_error)) < 0 ||
+            (r = cfg_duration(cfg, "center.notifications.keep", &c.notify_keep_us, ret_error)) <
+                    0 ||
             (r = cfg_size(cfg, "center.intake.max_body", 4 * KiB, 64 * MiB, &c.intake_max_body,
                           ret_error)) < 0 ||
             (r = cfg_size(cfg, "center.intake.max_json", 4 * KiB, 256 * MiB, &c.intake_max_json,
@@ -188,7 +192,9 @@ int center_config_load(const config_t *cfg, const char *state_dir, center_config
                           ret_error)) < 0 ||
             (r = cfg_number(cfg, "center.intake.rate", &c.intake_rate, ret_error)) < 0 ||
             (r = cfg_number(cfg, "center.intake.burst", &c.intake_burst, ret_error)) < 0 ||
-            (r = cfg_bool(cfg, "center.metrics_public", &c.metrics_public, ret_error)) < 0)
+            (r = cfg_bool(cfg, "center.metrics_public", &c.metrics_public, ret_error)) < 0 ||
+            (r = loginlimit_config(cfg, &c.login_limit_failures, &c.login_limit_window_us,
+                                   ret_error)) < 0)
                 goto fail;
         {
                 unsigned items = (unsigned)c.intake_max_items;
@@ -285,11 +291,14 @@ http_app_t center_http_app(center_t *c)
         return (http_app_t){ .router = c->router, .auth = auth_check, .done = on_done, .app = c };
 }
 
-/* SQLite: create the directory of the database file. */
-static int sqlite_dir(const char *url)
+/* SQLite: create the directory of the database file (the command line
+ * has made it already, with its own rules on what it may create; this is
+ * for other callers). *RET_DIR gets the directory on failure, to name it. */
+static int sqlite_dir(const char *url, char **ret_dir)
 {
         _cleanup_free_ char *path = NULL;
         char *dir;
+        int r;
 
         if (!str_startswith(url, "sqlite:") || strcmp(url, "sqlite::memory:") == 0)
                 return 0;
@@ -299,7 +308,10 @@ static int sqlite_dir(const char *url)
         dir = dirname(path);
         if (strcmp(dir, ".") == 0 || strcmp(dir, "/") == 0)
                 return 0;
-        return store_mkdir_p(dir);
+        r = store_mkdir_p(dir);
+        if (r < 0)
+                *ret_dir = strdup(dir);
+        return r;
 }
 
 int center_open(const center_config_t *cfg, center_log_fn log, void *log_userdata, center_t **ret,
@@ -325,11 +337,19 @@ int center_open(const center_config_t *cfg, center_log_fn log, void *log_userdat
         c->ratelimit = ratelimit_new(c->cfg.intake_rate, c->cfg.intake_burst);
         if (!c->metrics || !c->ratelimit)
                 return -ENOMEM;
-        r = sqlite_dir(c->cfg.db_url);
-        if (r < 0) {
-                *ret_error = str_printf("cannot create the directory of %s: %s", c->cfg.db_url,
-                                        strerror(-r));
+        r = loginlimit_new(c->cfg.login_limit_failures, c->cfg.login_limit_window_us,
+                           LOGINLIMIT_MAX_ADDRS, &c->loginlimit);
+        if (r < 0)
                 return r;
+        {
+                _cleanup_free_ char *dir = NULL;
+                r = sqlite_dir(c->cfg.db_url, &dir);
+                if (r < 0) {
+                        *ret_error = str_printf("cannot create the directory %s for the database "
+                                                "%s: %s",
+                                                dir ? dir : "?", c->cfg.db_url, strerror(-r));
+                        return r;
+                }
         }
         r = cdb_open(c->cfg.db_url, c->cfg.db_pool, c->cfg.sqlite_sync_full, &c->db, ret_error);
         if (r < 0)
@@ -495,6 +515,7 @@ void center_free(center_t *c)
         cdb_close(c->db);
         metrics_free(c->metrics);
         ratelimit_free(c->ratelimit);
+        loginlimit_free(c->loginlimit);
         center_config_clear(&c->cfg);
         pthread_mutex_destroy(&c->inflight_lock);
         pthread_mutex_destroy(&c->maint_lock);

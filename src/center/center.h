@@ -43,6 +43,7 @@ typedef struct center_config {
         int64_t retention_events_us;    /* center.retention.events */
         int64_t retention_batches_us;   /* center.retention.batches */
         int64_t retention_history_us;   /* center.retention.history */
+        int64_t notify_keep_us;         /* center.notifications.keep */
         int64_t maintenance_every_us;   /* center.maintenance_interval */
         int64_t command_ttl_us;         /* center.commands.ttl */
         size_t intake_max_body;         /* center.intake.max_body: as sent (compressed) */
@@ -52,6 +53,8 @@ typedef struct center_config {
         double intake_burst;            /* center.intake.burst */
         size_t intake_inflight;         /* center.intake.max_inflight: decompressed bytes */
         bool metrics_public;            /* center.metrics_public: /metrics without a key */
+        unsigned login_limit_failures;  /* center.console.login_limit.failures (0: off) */
+        int64_t login_limit_window_us;  /* center.console.login_limit.window */
 } center_config_t;
 
 /* Fill RET with the defaults, then the values of CFG (may be NULL) under
@@ -83,6 +86,7 @@ struct center {
         cdb_t *db;
         metrics_t *metrics;
         ratelimit_t *ratelimit;
+        struct loginlimit *loginlimit; /* failed console logins per address (console.c) */
         http_router_t *router;
         http_route_t *routes; /* the table the router points into (routes.c) */
         http_server_t *server;

@@ -8,10 +8,15 @@
 #include "center/auth.h"
 #include "center/console_assets.h"
 #include "center/cutil.h"
+#include "center/loginlimit.h"
 #include "center/session.h"
 #include "center/users.h"
+#include "core/hash.h"
 #include "core/text.h"
 #include "core/timeutil.h"
+
+/* '"' + 64 hex digits + '"' + NUL */
+#define CONSOLE_ETAG_LEN (HASH_SHA256_HEX + 2)
 
 static int security_headers(http_resp_t *resp)
 {
@@ -34,14 +39,72 @@ static const console_asset_t *asset_find(const char *name)
         return NULL;
 }
 
-static int serve_asset(http_resp_t *resp, const char *name)
+/* The entity tag of an asset: the SHA-256 of its bytes in quotes. It is
+ * worked out per request rather than kept, since the files are a few tens
+ * of KiB and are asked for once per page load. */
+static void asset_etag(const console_asset_t *a, char out[CONSOLE_ETAG_LEN])
+{
+        uint8_t digest[HASH_SHA256_LEN];
+
+        hash_sha256(a->data, a->size, digest);
+        out[0] = '"';
+        hash_hex(digest, sizeof(digest), out + 1);
+        out[CONSOLE_ETAG_LEN - 2] = '"';
+        out[CONSOLE_ETAG_LEN - 1] = 0;
+}
+
+/* Whether the If-None-Match header HDR names ETAG: "*", or a comma list
+ * of entity tags compared the weak way (RFC 9110, 13.1.2: a "W/" prefix
+ * does not matter). */
+static bool etag_matches(const char *hdr, const char *etag)
+{
+        size_t elen = strlen(etag);
+
+        if (!hdr)
+                return false;
+        while (*hdr) {
+                const char *end;
+                size_t n;
+
+                hdr += strspn(hdr, " \t,");
+                end = hdr + strcspn(hdr, ",");
+                n = (size_t)(end - hdr);
+                while (n > 0 && (hdr[n - 1] == ' ' || hdr[n - 1] == '\t'))
+                        n--;
+                if (n == 1 && hdr[0] == '*')
+                        return true;
+                if (n >= 2 && hdr[0] == 'W' && hdr[1] == '/') {
+                        hdr += 2;
+                        n -= 2;
+                }
+                if (n == elen && memcmp(hdr, etag, n) == 0)
+                        return true;
+                hdr = end;
+        }
+        return false;
+}
+
+/* A static file of the console. The files are compiled into the binary,
+ * so they change only with a new build; the browser may keep them but
+ * must ask each time (no-cache) whether its copy is still the one served,
+ * and a new build, whose files hash differently, is picked up at once. */
+static int serve_asset(const http_req_t *req, http_resp_t *resp, const char *name)
 {
         const console_asset_t *a = asset_find(name);
+        char etag[CONSOLE_ETAG_LEN];
         int r;
 
         if (!a)
                 return http_resp_error(resp, 404, "not_found", "no such file");
-        r = http_resp_text(resp, 200, a->content_type, (const char *)a->data, a->size);
+        asset_etag(a, etag);
+        if (etag_matches(http_req_header(req, "If-None-Match"), etag))
+                r = http_resp_text(resp, 304, NULL, "", 0);
+        else
+                r = http_resp_text(resp, 200, a->content_type, (const char *)a->data, a->size);
+        if (r == 0)
+                r = http_resp_header(resp, "ETag", etag);
+        if (r == 0)
+                r = http_resp_header(resp, "Cache-Control", "no-cache");
         if (r == 0)
                 r = security_headers(resp);
         return r;
@@ -49,7 +112,7 @@ static int serve_asset(http_resp_t *resp, const char *name)
 
 static int h_index(void *app, http_req_t *req, http_resp_t *resp)
 {
-        return serve_asset(resp, "index.html");
+        return serve_asset(req, resp, "index.html");
 }
 
 static int h_asset(void *app, http_req_t *req, http_resp_t *resp)
@@ -58,7 +121,7 @@ static int h_asset(void *app, http_req_t *req, http_resp_t *resp)
          * lives is the one the cookie's Path and the CSP are meant for. */
         if (strcmp(req->params[0], "index.html") == 0)
                 return http_resp_error(resp, 404, "not_found", "no such file");
-        return serve_asset(resp, req->params[0]);
+        return serve_asset(req, resp, req->params[0]);
 }
 
 static bool is_json(const http_req_t *req)
@@ -108,7 +171,7 @@ static int h_login(void *app, http_req_t *req, http_resp_t *resp)
         _cleanup_conn_ cdb_conn_t *conn = NULL;
         char token[SESSION_TOKEN_HEX + 1], csrf[SESSION_TOKEN_HEX + 1], cookie[256];
         const char *user, *password, *totp;
-        int64_t now = timeutil_now_us();
+        int64_t now = timeutil_now_us(), retry_us = 0;
         users_login_t who;
         bool bad = false;
         json_t *body;
@@ -125,10 +188,15 @@ static int h_login(void *app, http_req_t *req, http_resp_t *resp)
                 return http_resp_error(resp, 400, "invalid_request",
                                        "user and password are required strings");
         }
+        if (loginlimit_check(c->loginlimit, req->remote, now, &retry_us) < 0) {
+                json_decref(body);
+                return loginlimit_refuse(resp, retry_us);
+        }
         r = cdb_acquire(c->db, &conn);
         if (r == 0)
                 r = users_login(conn, user, password, totp, now, &who);
         if (r == -EACCES || r == -EBUSY) {
+                loginlimit_fail(c->loginlimit, req->remote, now);
                 if (users_name_ok(user))
                         center_log(c, CENTER_LOG_WARN, "console login refused for '%s' from %s%s",
                                    user, req->remote ? req->remote : "?",

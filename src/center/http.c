@@ -219,6 +219,11 @@ static bool match_one(const char *pattern, const char *path, http_req_t *req)
 
 int http_router_match(const http_router_t *r, const char *method, const char *path, http_req_t *req)
 {
+        /* HEAD is GET without the body (RFC 9110, 9.3.2): it runs the GET
+         * handler, so its status and headers are the ones GET would give,
+         * and libmicrohttpd sends no body for a HEAD request. The method
+         * stays "HEAD" in REQ, which the CSRF check treats as safe. */
+        const char *want = strcmp(method, "HEAD") == 0 ? "GET" : method;
         bool path_known = false;
 
         if (strlen(path) > HTTP_MAX_PATH)
@@ -226,7 +231,7 @@ int http_router_match(const http_router_t *r, const char *method, const char *pa
         for (size_t i = 0; i < r->n; i++) {
                 if (!match_one(r->routes[i]->pattern, path, req))
                         continue;
-                if (strcmp(r->routes[i]->method, method) == 0) {
+                if (strcmp(r->routes[i]->method, want) == 0) {
                         req->route = r->routes[i];
                         return 0;
                 }
@@ -348,6 +353,15 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         *con_cls = NULL;
 }
 
+/* Whether the handler chose the response's caching itself. */
+static bool has_header(const http_resp_t *r, const char *name)
+{
+        for (size_t i = 0; i < r->n_headers; i++)
+                if (strcasecmp(r->headers[i][0], name) == 0)
+                        return true;
+        return false;
+}
+
 static enum MHD_Result send_resp(struct MHD_Connection *conn, http_resp_t *r)
 {
         struct MHD_Response *mr;
@@ -364,8 +378,11 @@ static enum MHD_Result send_resp(struct MHD_Connection *conn, http_resp_t *r)
         }
         if (r->content_type)
                 MHD_add_response_header(mr, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type);
-        /* Every API answer is private and never to be sniffed or framed. */
-        MHD_add_response_header(mr, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+        /* Every API answer is private and never to be sniffed or framed.
+         * Only a handler that sets its own Cache-Control (the console's
+         * static files, which carry an ETag) is stored by the browser. */
+        if (!has_header(r, MHD_HTTP_HEADER_CACHE_CONTROL))
+                MHD_add_response_header(mr, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
         MHD_add_response_header(mr, "X-Content-Type-Options", "nosniff");
         MHD_add_response_header(mr, "X-Frame-Options", "DENY");
         for (size_t i = 0; i < r->n_headers; i++)

@@ -39,9 +39,9 @@
 /* Field caps. */
 #define INTAKE_ID_MAX          64
 #define INTAKE_NAME_MAX        128 /* rule, check, type names, versions */
-#define INTAKE_TITLE_MAX       1024
+#define INTAKE_TITLE_MAX       (8 * 1024) /* a path (PATH_MAX) and words around it */
 #define INTAKE_TEXT_MAX        (16 * 1024) /* detail, remediation */
-#define INTAKE_SUBJECT_MAX     1024
+#define INTAKE_SUBJECT_MAX     (8 * 1024) /* a path (PATH_MAX) and a prefix */
 #define INTAKE_EVIDENCE_MAX    (16 * 1024) /* an evidence object, serialised */
 #define INTAKE_EVENT_MAX       (16 * 1024) /* an event object, serialised */
 #define INTAKE_LIST_MAX        64          /* references, tags */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "center/api_read.h"
+#include "center/api_users.h"
 #include "center/commands.h"
 #include "center/console.h"
 #include "center/enroll.h"
@@ -85,6 +86,7 @@ static const struct module_routes modules[] = {
         { commands_routes, &commands_n_routes },
         { api_read_routes, &api_read_n_routes },
         { console_routes, &console_n_routes },
+        { api_users_routes, &api_users_n_routes },
         { handling_routes, &handling_n_routes },
         { notify_routes, &notify_n_routes },
 };

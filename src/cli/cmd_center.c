@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "center/auth.h"
@@ -24,6 +25,7 @@
 #include "center/users_totp.h"
 #include "cli/cli.h"
 #include "core/log.h"
+#include "core/store.h"
 #include "core/text.h"
 #include "core/timeutil.h"
 
@@ -119,7 +121,100 @@ static int write_ready(const char *path, const char *url)
         return 0;
 }
 
-static int serve(const center_config_t *cfg, const char *ready_file)
+/* Whether DIR is STATE or lies below it, compared as written: a path with
+ * a ".." segment never counts as below, since it may lead out. */
+static bool below_state(const char *dir, const char *state, size_t *ret_state_len)
+{
+        size_t n = strlen(state);
+
+        while (n > 1 && state[n - 1] == '/')
+                n--;
+        if (strncmp(dir, state, n) != 0 || (dir[n] != 0 && dir[n] != '/'))
+                return false;
+        for (const char *s = dir + n; (s = strstr(s, "/..")) != NULL; s += 3)
+                if (s[3] == '/' || s[3] == 0)
+                        return false;
+        *ret_state_len = n;
+        return true;
+}
+
+/* SQLite creates the database file but not the directory it goes in, so
+ * a first run with a fresh state directory would fail with SQLite's
+ * "unable to open database file". Make that directory (mode 0700) before
+ * the database is opened. The state directory itself is made with its
+ * parents, as every command makes it; below it, every missing directory
+ * down to the database's. A database elsewhere gets only its own directory
+ * made and its parent must exist, so that a typing error in the path does
+ * not leave a tree of directories somewhere unexpected. On failure, says
+ * which directory and why. Returns 0 or a negative errno. */
+static int prepare_db_dir(const char *db_url, const char *state_dir)
+{
+        _cleanup_free_ char *path = NULL, *dir = NULL;
+        struct stat st;
+        size_t n = 0;
+        char *slash;
+        int r;
+
+        if (!str_startswith(db_url, "sqlite:") || strcmp(db_url, "sqlite::memory:") == 0)
+                return 0;
+        path = strdup(db_url + STRLEN("sqlite:"));
+        if (!path)
+                return -ENOMEM;
+        slash = strrchr(path, '/');
+        if (!slash)
+                return 0; /* the working directory */
+        dir = strndup(path, slash == path ? 1 : (size_t)(slash - path));
+        if (!dir)
+                return -ENOMEM;
+        if (stat(dir, &st) == 0) {
+                if (S_ISDIR(st.st_mode))
+                        return 0;
+                log_error("cannot use %s for the database %s: it is not a directory", dir, path);
+                return -ENOTDIR;
+        }
+        if (state_dir && below_state(dir, state_dir, &n)) {
+                _cleanup_free_ char *state = strndup(dir, n);
+                if (!state)
+                        return -ENOMEM;
+                r = store_mkdir_p(state);
+                if (r < 0) {
+                        log_error("cannot create the state directory %s: %s", state, strerror(-r));
+                        return r;
+                }
+                /* Each directory below the state directory in turn. */
+                for (char *s = dir + n + 1; s <= dir + strlen(dir); s++) {
+                        char c = *s;
+                        if (c != '/' && c != 0)
+                                continue;
+                        *s = 0;
+                        r = mkdir(dir, 0700) < 0 && errno != EEXIST ? -errno : 0;
+                        if (r < 0) {
+                                log_error("cannot create the directory %s for the database: %s",
+                                          dir, strerror(-r));
+                                return r;
+                        }
+                        *s = c;
+                        if (c == 0)
+                                break;
+                }
+                return 0;
+        }
+        if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+                r = -errno;
+                if (r == -ENOENT)
+                        log_error("cannot create the directory %s for the database: its parent "
+                                  "directory does not exist (only directories under the state "
+                                  "directory %s are made with their parents)",
+                                  dir, state_dir ? state_dir : "(none)");
+                else
+                        log_error("cannot create the directory %s for the database: %s", dir,
+                                  strerror(-r));
+                return r;
+        }
+        return 0;
+}
+
+static int serve(const center_config_t *cfg, const char *state_dir, const char *ready_file)
 {
         _cleanup_center_ center_t *c = NULL;
         _cleanup_free_ char *err = NULL, *url = NULL;
@@ -136,6 +231,8 @@ static int serve(const center_config_t *cfg, const char *ready_file)
         signal(SIGPIPE, SIG_IGN);
         raise_nofile();
 
+        if (prepare_db_dir(cfg->db_url, state_dir) < 0)
+                return EXIT_TROUBLE;
         r = center_open(cfg, on_log, NULL, &c, &err);
         if (r < 0) {
                 log_error("%s", err ? err : strerror(-r));
@@ -178,13 +275,15 @@ static int serve(const center_config_t *cfg, const char *ready_file)
         return EXIT_CLEAN;
 }
 
-static cdb_t *open_db(const center_config_t *cfg)
+static cdb_t *open_db(const center_config_t *cfg, const char *state_dir)
 {
         _cleanup_free_ char *err = NULL;
         cdb_t *db = NULL;
         unsigned applied = 0;
         int r;
 
+        if (prepare_db_dir(cfg->db_url, state_dir) < 0)
+                return NULL;
         r = cdb_open(cfg->db_url, 1, cfg->sqlite_sync_full, &db, &err);
         if (r == 0)
                 r = cdb_migrate(db, schema_migrations, schema_n_migrations, &applied, &err);
@@ -199,6 +298,7 @@ static cdb_t *open_db(const center_config_t *cfg)
 }
 
 struct opts {
+        const char *state_dir; /* for the database's directory */
         const char *listen, *db, *note, *name, *ready_file;
         const char *role, *expires;
         unsigned long long uses;
@@ -230,7 +330,7 @@ static int token_cmd(const center_config_t *cfg, const struct opts *o, int argc,
                                                ENROLL_MAX_USES);
                 if (ttl < ENROLL_MIN_TTL_US || ttl > ENROLL_MAX_TTL_US)
                         return cli_usage_error("center", "--expires must be from 1m to 366d");
-                db = open_db(cfg);
+                db = open_db(cfg, o->state_dir);
                 if (!db || cdb_acquire(db, &conn) < 0)
                         return EXIT_TROUBLE;
                 r = enroll_token_create(conn, (unsigned)o->uses, ttl, o->note, "cli", now, &token,
@@ -259,7 +359,7 @@ static int token_cmd(const center_config_t *cfg, const struct opts *o, int argc,
                 size_t i;
                 json_t *t;
 
-                db = open_db(cfg);
+                db = open_db(cfg, o->state_dir);
                 if (!db || cdb_acquire(db, &conn) < 0)
                         return EXIT_TROUBLE;
                 r = enroll_token_list(conn, now, &arr);
@@ -294,7 +394,7 @@ static int token_cmd(const center_config_t *cfg, const struct opts *o, int argc,
         if (strcmp(sub, "revoke") == 0) {
                 if (argc != 2)
                         return cli_usage_error("center", "token revoke needs one token id");
-                db = open_db(cfg);
+                db = open_db(cfg, o->state_dir);
                 if (!db || cdb_acquire(db, &conn) < 0)
                         return EXIT_TROUBLE;
                 r = enroll_token_revoke(conn, argv[1]);
@@ -327,7 +427,7 @@ static int apikey_cmd(const center_config_t *cfg, const struct opts *o, int argc
 
                 if (auth_role_from_name(o->role ? o->role : "viewer", &role) < 0)
                         return cli_usage_error("center", "--role must be viewer or admin");
-                db = open_db(cfg);
+                db = open_db(cfg, o->state_dir);
                 if (!db || cdb_acquire(db, &conn) < 0)
                         return EXIT_TROUBLE;
                 r = auth_apikey_create(conn, o->name ? o->name : "cli", role, timeutil_now_us(),
@@ -352,7 +452,7 @@ static int apikey_cmd(const center_config_t *cfg, const struct opts *o, int argc
         if (strcmp(sub, "revoke") == 0) {
                 if (argc != 2)
                         return cli_usage_error("center", "apikey revoke needs one key id");
-                db = open_db(cfg);
+                db = open_db(cfg, o->state_dir);
                 if (!db || cdb_acquire(db, &conn) < 0)
                         return EXIT_TROUBLE;
                 r = auth_apikey_revoke(conn, argv[1]);
@@ -416,7 +516,7 @@ static int user_cmd(const center_config_t *cfg, const struct opts *o, int argc, 
 
                 if (argc != 1)
                         return cli_usage_error("center", "user list takes no arguments");
-                db = open_db(cfg);
+                db = open_db(cfg, o->state_dir);
                 if (!db || cdb_acquire(db, &conn) < 0)
                         return EXIT_TROUBLE;
                 r = users_list(conn, now, &arr);
@@ -471,7 +571,7 @@ static int user_cmd(const center_config_t *cfg, const struct opts *o, int argc, 
                                                     "1024 characters");
                         return EXIT_TROUBLE;
                 }
-                db = open_db(cfg);
+                db = open_db(cfg, o->state_dir);
                 if (!db || cdb_acquire(db, &conn) < 0)
                         return EXIT_TROUBLE;
                 if (strcmp(sub, "add") == 0)
@@ -493,7 +593,7 @@ static int user_cmd(const center_config_t *cfg, const struct opts *o, int argc, 
                                 name);
                 return EXIT_CLEAN;
         }
-        db = open_db(cfg);
+        db = open_db(cfg, o->state_dir);
         if (!db || cdb_acquire(db, &conn) < 0)
                 return EXIT_TROUBLE;
         if (strcmp(sub, "role") == 0)
@@ -554,7 +654,7 @@ int cmd_center(int argc, char **argv, cli_globals_t *g)
                 { "help", no_argument, NULL, 'h' },
                 { NULL, 0, NULL, 0 },
         };
-        struct opts o = { .uses = 1 };
+        struct opts o = { .uses = 1, .state_dir = g->state_dir };
         _cleanup_config_ config_t *config = NULL;
         _cleanup_free_ char *err = NULL;
         center_config_t cfg;
@@ -636,9 +736,9 @@ int cmd_center(int argc, char **argv, cli_globals_t *g)
                 return EXIT_TROUBLE;
         }
         if (strcmp(cmd, "serve") == 0 && rest == 0)
-                r = serve(&cfg, o.ready_file);
+                r = serve(&cfg, g->state_dir, o.ready_file);
         else if (strcmp(cmd, "migrate") == 0 && rest == 0) {
-                cdb_t *db = open_db(&cfg);
+                cdb_t *db = open_db(&cfg, g->state_dir);
                 r = db ? EXIT_CLEAN : EXIT_TROUBLE;
                 cdb_close(db);
         } else if (strcmp(cmd, "token") == 0)

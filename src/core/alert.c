@@ -152,7 +152,7 @@ json_t *alert_to_json(const alert_t *a)
         timeutil_format_iso(a->time_us, when, sizeof(when));
         if (jsonx_set_str(o, "id", a->id) < 0 ||
             jsonx_set_str(o, "type", alert_type_name(a->type)) < 0 ||
-            jsonx_set_str(o, "rule", a->rule) < 0 ||
+            jsonx_set_str(o, "rule", a->rule) < 0 || jsonx_set_str(o, "subject", a->subject) < 0 ||
             jsonx_set_str(o, "level", alert_level_name(a->level)) < 0 ||
             jsonx_set_str(o, "time", when) < 0 || jsonx_set_str(o, "host", a->host) < 0 ||
             jsonx_set_str(o, "title", a->title) < 0 ||
@@ -383,6 +383,7 @@ static int write_fast(const alert_t *a, buf_t *b)
         if ((r = PUT_LIT(b, "{\"id\":")) < 0 || (r = put_text(b, a->id)) < 0 ||
             (r = PUT_LIT(b, ",\"type\":")) < 0 || (r = put_text(b, alert_type_name(a->type))) < 0 ||
             (r = PUT_LIT(b, ",\"rule\":")) < 0 || (r = put_text(b, a->rule)) < 0 ||
+            (r = PUT_LIT(b, ",\"subject\":")) < 0 || (r = put_text(b, a->subject)) < 0 ||
             (r = PUT_LIT(b, ",\"level\":")) < 0 ||
             (r = put_text(b, alert_level_name(a->level))) < 0 ||
             (r = PUT_LIT(b, ",\"time\":")) < 0 || (r = put_text(b, when)) < 0 ||

@@ -67,7 +67,10 @@ const char *alert_level_name(alert_level_t level);
 const char *alert_type_name(alert_type_t type);
 int alert_type_from_name(const char *name, alert_type_t *ret);
 
-/* The alert as a JSON object in the shape of DESIGN.md; new reference or NULL. */
+/* The alert as a JSON object in the shape of DESIGN.md, with the dedupe
+ * subject beside the rule: keys id, type, rule, subject, level, time, host,
+ * title, evidence, remediation, in that order (a missing text is null).
+ * New reference or NULL. */
 json_t *alert_to_json(const alert_t *a);
 
 /* Append A to B as one compact JSON object: byte for byte what

@@ -14,7 +14,7 @@
   var LEVELS_F = ["high", "medium", "low"];
   var LEVELS_A = ["urgent", "suspicious", "reminder"];
   var BANDS = { secure: "secure", few_risks: "few risks", many_risks: "many risks",
-    high_risk: "high risk" };
+    high_risk: "high risk", not_scanned: "no scan yet" };
 
   /* ---- DOM helpers: text only ---- */
 
@@ -87,16 +87,32 @@
     return el("span", { "class": "lvl lvl-" + (/^[a-z]+$/.test(l) ? l : "x") }, str(l));
   }
 
-  function band(b) {
-    return el("span", { "class": "band-" + (/^[a-z_]+$/.test(b) ? b : "x") },
-      BANDS[b] || str(b));
+  /* The API names bands with spaces ("few risks", "not scanned"); the
+   * console's keys and class names use underscores. */
+  function bandKey(b) {
+    return str(b).replace(/ /g, "_");
   }
 
+  function band(b) {
+    var k = bandKey(b);
+    return el("span", { "class": "band-" + (/^[a-z_]+$/.test(k) ? k : "x") },
+      BANDS[k] || str(b));
+  }
+
+  /* The band of a host or of the fleet: a score of null means nothing has
+   * been scanned yet (no findings because nothing looked), which is not
+   * "secure". */
   function bandOf(score) {
+    if (score === null || score === undefined) { return "not_scanned"; }
     if (score >= 95) { return "secure"; }
     if (score >= 85) { return "few_risks"; }
     if (score >= 70) { return "many_risks"; }
     return "high_risk";
+  }
+
+  /* A score as shown: the number, or a dash when there is none yet. */
+  function scoreText(score) {
+    return score === null || score === undefined ? "\u2013" : str(score);
   }
 
   function table(headers, rows) {
@@ -336,7 +352,7 @@
   function hostRow(h) {
     return el("tr", null,
       el("td", null, hostLink(h.id, h.hostname)),
-      el("td", { "class": "num" }, str(h.score)),
+      el("td", { "class": "num" }, scoreText(h.score)),
       el("td", null, band(bandOf(h.score))),
       el("td", { "class": h.online ? "online" : "offline" }, h.online ? "online" : "offline"),
       el("td", null, h.revoked ? "revoked" : str(h.status)),
@@ -358,12 +374,14 @@
       main.appendChild(el("div", { "class": "cards" },
         el("div", { "class": "card", id: "fleet-score" },
           el("div", { "class": "muted" }, "Fleet security score"),
-          el("div", { "class": "big band-" + str(f.band).replace(/[^a-z_]/g, "") }, str(f.score)),
-          band(f.band)),
+          el("div", { "class": "big band-" + bandOf(f.score) }, scoreText(f.score)),
+          band(bandOf(f.score))),
         el("div", { "class": "card" }, el("div", { "class": "muted" }, "Hosts"),
           el("div", { "class": "big" }, str(o.hosts && o.hosts.total)),
           str(o.hosts && o.hosts.online) + " online, " + str(o.hosts && o.hosts.offline) +
-            " offline"),
+            " offline",
+          o.hosts && o.hosts.not_scanned ? el("div", { "class": "muted", id: "not-scanned" },
+            str(o.hosts.not_scanned) + " with no scan yet") : null),
         el("div", { "class": "card" }, el("div", { "class": "muted" }, "Open risks"),
           LEVELS_F.map(function (l) { return el("div", null, level(l), " ", str(fo[l] || 0)); }),
           el("div", { "class": "muted" }, "baseline failures: " + str((o.findings || {}).baseline || 0))),
@@ -375,8 +393,8 @@
       main.appendChild(el("h2", null, "Score and new alerts"));
       /* The history is sampled hourly; the score of this moment ends the
        * line. */
-      main.appendChild(trendChart((hist.points || []).concat(
-        [{ time: o.generated_at, score: f.score }]), o.trend || []));
+      main.appendChild(trendChart((hist.points || []).concat(f.score === null ||
+        f.score === undefined ? [] : [{ time: o.generated_at, score: f.score }]), o.trend || []));
       main.appendChild(el("h2", null, "Hosts needing attention"));
       main.appendChild(table(HOST_HEADERS, (o.attention || []).map(hostRow)));
       main.appendChild(el("h2", null, "Offline hosts"));
@@ -424,8 +442,10 @@
       clear(main);
       main.appendChild(el("h1", null, str(h.hostname)));
       main.appendChild(el("div", { "class": "cards" },
-        el("div", { "class": "card" }, el("div", { "class": "muted" }, "Security score"),
-          el("div", { "class": "big band-" + bandOf(h.score) }, str(h.score)), band(bandOf(h.score))),
+        el("div", { "class": "card", id: "host-score" },
+          el("div", { "class": "muted" }, "Security score"),
+          el("div", { "class": "big band-" + bandOf(h.score) }, scoreText(h.score)),
+          band(bandOf(h.score))),
         el("div", { "class": "card" },
           el("div", null, el("span", { "class": h.online ? "online" : "offline" },
             h.online ? "online" : "offline"), h.revoked ? " (revoked)" : ""),
@@ -444,9 +464,11 @@
         }));
       })));
       main.appendChild(el("h2", null, "Score"));
-      main.appendChild(trendChart(res[3].points || [], (h.alert_timeline || []).map(function (d) {
-        return { time: d.day, new_alerts: d };
-      })));
+      /* Until the first scan the stored score means nothing: no line. */
+      main.appendChild(trendChart(h.scanned === false ? [] : res[3].points || [],
+        (h.alert_timeline || []).map(function (d) {
+          return { time: d.day, new_alerts: d };
+        })));
       main.appendChild(el("h2", null, "Alert timeline"));
       main.appendChild(alertTable(res[2], false));
       main.appendChild(el("h2", null, "Open risks"));
@@ -502,7 +524,10 @@
     var main = view("Baseline");
     Promise.all([listAll("/api/v1/findings", { category: "baseline", status: "open" }, 20000),
       api("GET", "/api/v1/overview")]).then(function (res) {
-      var items = res[0], total = (res[1].hosts || {}).total || 0;
+      /* Only scanned hosts pass or fail: one not scanned yet has no
+       * failures because nothing looked. */
+      var hs = res[1].hosts || {}, items = res[0];
+      var total = (hs.scanned !== undefined ? hs.scanned : hs.total) || 0;
       var byCheck = {}, failing = {};
       items.forEach(function (f) {
         var k = str(f.check);
@@ -513,11 +538,11 @@
         failing[f.host_id] = true;
       });
       var nFailing = Object.keys(failing).length;
-      var rate = total ? Math.round(100 * (total - nFailing) / total) : 100;
+      var rate = total ? Math.round(100 * (total - nFailing) / total) + "%" : "\u2013";
       main.appendChild(el("div", { "class": "cards" },
         el("div", { "class": "card" }, el("div", { "class": "muted" }, "Hosts passing every check"),
-          el("div", { "class": "big", id: "baseline-rate" }, rate + "%"),
-          (total - nFailing) + " of " + total + " hosts"),
+          el("div", { "class": "big", id: "baseline-rate" }, rate),
+          (total - nFailing) + " of " + total + " scanned hosts"),
         el("div", { "class": "card" }, el("div", { "class": "muted" }, "Failed checks"),
           el("div", { "class": "big" }, String(Object.keys(byCheck).length)),
           items.length + " failures in all")));
@@ -777,6 +802,105 @@
     main.appendChild(out);
   }
 
+  /* ---- users (admins only) ---- */
+
+  /* The console's users: add (a generated password is shown once),
+   * change a role, unlock, reset a password, delete. The center refuses
+   * demoting or deleting the last admin and deleting oneself; its message
+   * is shown as it comes. */
+  function viewUsers() {
+    var main = view("Users");
+    if (state.role !== "admin") {
+      main.appendChild(el("p", { "class": "muted" }, "Managing users needs the admin role."));
+      return;
+    }
+    var msg = el("p", { "class": "error", id: "users-error", role: "alert" });
+    var secret = el("div", { id: "users-secret" });
+    var list = el("div", { id: "users-list" });
+    var newName = el("input", { id: "user-new-name", maxlength: 64, autocomplete: "off",
+      placeholder: "name" });
+    var newRole = el("select", { id: "user-new-role" }, ["viewer", "admin"].map(function (r) {
+      return el("option", { value: r }, r);
+    }));
+
+    function fail(e) {
+      msg.textContent = e.message;
+    }
+    function showPassword(u) {
+      clear(secret);
+      secret.appendChild(el("p", null, "New password for " + str(u.name) +
+        ". It is shown only this once: hand it over safely."));
+      secret.appendChild(el("pre", { id: "user-password" }, str(u.password)));
+    }
+    function done(what) {
+      return function (u) {
+        msg.textContent = "";
+        clear(secret);
+        if (u && u.password) {
+          showPassword(u);
+        }
+        setStatus(what);
+        load();
+      };
+    }
+    function button(label, cls, fn) {
+      return el("button", { type: "button", "class": cls, onclick: fn }, label);
+    }
+    function row(u) {
+      var name = str(u.name), path = "/api/v1/users/" + encodeURIComponent(name);
+      var role = el("select", { "class": "user-role", "aria-label": "Role of " + name },
+        ["viewer", "admin"].map(function (r) { return el("option", { value: r }, r); }));
+      role.value = str(u.role);
+      role.addEventListener("change", function () {
+        api("PATCH", path, { role: role.value }).then(done("Role of " + name + " changed."),
+          function (e) { role.value = str(u.role); fail(e); });
+      });
+      var acts = [];
+      if (u.locked) {
+        acts.push(button("Unlock", "user-unlock", function () {
+          api("PATCH", path, { unlock: true }).then(done(name + " unlocked."), fail);
+        }));
+      }
+      acts.push(button("Reset password", "secondary user-reset", function () {
+        if (window.confirm("Give " + name + " a new password? Their sessions end.")) {
+          api("POST", path + "/password", {}).then(done("Password of " + name + " reset."), fail);
+        }
+      }));
+      if (name !== state.user) {
+        acts.push(button("Delete", "secondary user-delete", function () {
+          if (window.confirm("Delete the user " + name + "?")) {
+            api("DELETE", path).then(done(name + " deleted."), fail);
+          }
+        }));
+      }
+      return el("tr", { "data-user": name }, el("td", null, name), el("td", null, role),
+        el("td", null, u.totp ? "on" : "off"), el("td", null, u.locked ? "locked" : ""),
+        el("td", null, when(u.created_at)), el("td", null, when(u.last_login)),
+        el("td", { "class": "actions" }, acts));
+    }
+    function load() {
+      api("GET", "/api/v1/users").then(function (res) {
+        clear(list);
+        list.appendChild(table(["Name", "Role", "Second factor", "Locked", "Created",
+          "Last login", ""], (res.items || []).map(row)));
+      }, fail);
+    }
+    function add() {
+      api("POST", "/api/v1/users", { name: newName.value, role: newRole.value }).then(function (u) {
+        newName.value = "";
+        done(str(u.name) + " added.")(u);
+      }, fail);
+    }
+
+    main.appendChild(el("div", { "class": "toolbar" }, el("label", null, "New user ", newName),
+      el("label", null, "Role ", newRole),
+      button("Add user", "", add)));
+    main.appendChild(msg);
+    main.appendChild(secret);
+    main.appendChild(list);
+    load();
+  }
+
   /* ---- routing ---- */
 
   function route() {
@@ -788,6 +912,9 @@
     document.querySelectorAll("#nav a").forEach(function (a) {
       a.className = a.getAttribute("data-view") === name ? "active" : "";
     });
+    if ($("nav-users")) {
+      $("nav-users").hidden = state.role !== "admin";
+    }
     setStatus("");
     switch (name) {
     case "hosts":
@@ -803,6 +930,7 @@
     case "alerts": viewAlerts(); break;
     case "notifications": viewNotifications(); break;
     case "install": viewInstall(); break;
+    case "users": viewUsers(); break;
     default: viewOverview();
     }
   }

@@ -245,8 +245,15 @@ def test_lists(eng, centers):
         if not cur:
             break
     check(names == ["h0", "h1", "h2"], "hosts by name: %r" % names)
+    # None has been scanned: no scores yet (docs/api.md, HOST).
     scores = [h["score"] for h in c.api(key, "/api/v1/hosts?sort=score")["items"]]
-    check(scores == sorted(scores), "hosts by score: %r" % scores)
+    check(scores == [None] * 3, "hosts before a scan: %r" % scores)
+    for a in ags:
+        st, _, _ = a.send([{"kind": "scan_result", "id": "s-%d" % a.id, "started": iso(t0),
+                            "finished": iso(t0 + 1), "categories": ["baseline"]}])
+        check(st == 200, "scan result")
+    scores = [h["score"] for h in c.api(key, "/api/v1/hosts?sort=score")["items"]]
+    check(None not in scores and scores == sorted(scores), "hosts by score: %r" % scores)
 
 
 def test_overview_fixture(eng, centers):
@@ -267,6 +274,10 @@ def test_overview_fixture(eng, centers):
             alert(level="reminder")])
     B.send([finding("%032x" % 7, "low", "exposure", "port")])
     D.send([finding("%032x" % 8, "high", "weak_password", "root")])
+    # C was scanned and nothing was found (a host never scanned has no
+    # score and does not count in the fleet's; center-firstrun.py).
+    C.send([{"kind": "scan_result", "id": "s-c", "started": iso(time.time() - 1),
+             "finished": iso(time.time()), "categories": ["baseline", "vulnerability"]}])
     # By hand (docs/score.md): A = 100 - 20 - 3 - 3 - 20 - 10 - 4 = 40 (under every cap);
     # B = 99; C = 100; D = 90 capped at 80. Fleet: 3 high, 1 medium, 4 low, 4 baseline;
     # 1 urgent, 2 suspicious, 4 reminder: 100 - 30 - 3 - 4 - 20 - 10 - 4 = 29.
@@ -275,8 +286,10 @@ def test_overview_fixture(eng, centers):
           ov["fleet"])
     check(abs(ov["fleet"]["mean_host_score"] - 79.75) < 1e-9, "mean: %r" % ov["fleet"])
     check(ov["hosts"] == {"total": 4, "online": 4, "offline": 0, "revoked": 0,
+                          "scanned": 4, "not_scanned": 0,
                           "by_band": {"secure": 2, "few_risks": 0, "many_risks": 1,
-                                      "high_risk": 1}}, "hosts: %r" % ov["hosts"])
+                                      "high_risk": 1, "not_scanned": 0}},
+          "hosts: %r" % ov["hosts"])
     check(ov["findings"] == {"open": {"high": 3, "medium": 1, "low": 4}, "baseline": 4},
           "findings: %r" % ov["findings"])
     check(ov["alerts"]["open"] == {"urgent": 1, "suspicious": 2, "reminder": 4},

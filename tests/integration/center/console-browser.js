@@ -14,6 +14,8 @@ const PASSWORD = process.env.CONSOLE_PASSWORD;
 const PAYLOAD = process.env.PAYLOAD;
 const WEB_HOST_ID = process.env.WEB_HOST_ID;
 const ALERT_ID = process.env.ALERT_ID;
+const FRESH_HOST_ID = process.env.FRESH_HOST_ID; // enrolled, not scanned yet
+const LOGSCAN_SRC = process.env.LOGSCAN_SRC; // the subject of logscan's alerts
 const SHOTS = process.env.SHOTS; // a directory for screenshots, or ""
 const STEP_MS = 20000; // the longest wait for one element; not a pass criterion
 
@@ -63,7 +65,12 @@ async function main() {
     assert.match(h["content-security-policy"] || "", /default-src 'self'/);
     assert.doesNotMatch(h["content-security-policy"], /unsafe-inline/);
     assert.strictEqual(h["x-frame-options"], "DENY");
-    assert.strictEqual(h["cache-control"], "no-store");
+    // The page is kept but checked each time against its tag; the API's
+    // answers are never kept.
+    assert.strictEqual(h["cache-control"], "no-cache");
+    assert.match(h["etag"] || "", /^"[0-9a-f]{64}"$/);
+    const apiResp = await page.request.get(BASE + "/api/v1/overview");
+    assert.strictEqual(apiResp.headers()["cache-control"], "no-store");
     result.csp = true;
 
     // A wrong password first: an error, no session.
@@ -94,6 +101,10 @@ async function main() {
     assert.match(await page.textContent("#who"), new RegExp(USER + " \\(admin\\)"));
     // The trend chart is drawn.
     assert.ok(await page.$("svg.chart"));
+    // One host has not been scanned yet, and the overview says so.
+    assert.match(await page.textContent("#not-scanned"), /^1 with no scan yet$/);
+    assert.doesNotMatch(await page.textContent("#fleet-score"), /no scan yet/,
+      "the fleet score comes from the scanned hosts");
 
     // Hosts: both, the hostile name as text.
     await page.click("a[data-view=hosts]");
@@ -102,7 +113,19 @@ async function main() {
       as.map((a) => a.textContent));
     assert.ok(names.includes("web-1"), "web-1 listed: " + JSON.stringify(names));
     assert.ok(names.includes(PAYLOAD), "hostile host name listed as text: " + JSON.stringify(names));
+    // The host not scanned yet: no score and "no scan yet", not "secure".
+    const freshRow = page.locator("main table tbody tr", { hasText: "fresh-1" });
+    assert.strictEqual((await freshRow.locator("td").nth(2).textContent()).trim(), "no scan yet");
+    assert.strictEqual((await freshRow.locator("td").nth(1).textContent()).trim(), "\u2013");
+    const webRow = page.locator("main table tbody tr", { hasText: "web-1" });
+    assert.match((await webRow.locator("td").nth(1).textContent()).trim(), /^\d+$/);
     await shot(page, "hosts");
+    await freshRow.locator("a").click();
+    await page.waitForFunction(() => document.querySelector("main h1").textContent === "fresh-1");
+    assert.strictEqual(new URL(page.url()).hash, "#/hosts/" + FRESH_HOST_ID);
+    assert.match(await page.textContent("#host-score"), /no scan yet/);
+    await page.click("a[data-view=hosts]");
+    await page.waitForSelector("main table tbody tr td a");
 
     // Host detail.
     await page.click("text=web-1");
@@ -133,6 +156,8 @@ async function main() {
     await page.waitForSelector(".alert-row");
     const subjects = await page.$$eval(".alert-subject", (tds) => tds.map((t) => t.textContent));
     assert.ok(subjects.includes(PAYLOAD), "payload as text: " + JSON.stringify(subjects));
+    // Alerts as a detector wrote them carry their subject (the source).
+    assert.ok(subjects.includes(LOGSCAN_SRC), "logscan's subject: " + JSON.stringify(subjects));
     const titles = await page.$$eval(".alert-title", (ds) => ds.map((d) => d.textContent));
     assert.ok(titles.includes(PAYLOAD));
     assert.ok((await page.textContent("main")).includes("user: " + PAYLOAD));

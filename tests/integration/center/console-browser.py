@@ -4,7 +4,9 @@ playwright-core (console-browser.js) against a real `vigil center` on
 SQLite. Data arrives the way it does in production, through enrollment and
 the agent intake; one alert carries an HTML payload as its user name,
 subject and title, and one host is named with it, so the test sees whether
-the console shows hostile strings as the characters they are.
+the console shows hostile strings as the characters they are. A third host
+has not been scanned yet and must show "no scan yet", and alerts written
+by `vigil logscan` must show their subject.
 
 Without chromium or playwright-core (tests/integration/center/node_modules,
 installed by scripts/deps.sh with `npm ci`) the test is skipped with a
@@ -25,6 +27,7 @@ from centerlib import ON_CI, Agent, Center, Engine, alert, finding, iso  # noqa:
 HERE = os.path.dirname(os.path.abspath(__file__))
 PAYLOAD = "<img src=x onerror=alert(1)>"
 CHROMIUM = os.environ.get("VIGIL_CHROMIUM", "/usr/bin/chromium")
+LOGSCAN_SRC = "203.0.113.77"
 
 
 def missing():
@@ -39,7 +42,8 @@ def missing():
 
 
 def seed(c):
-    """Two hosts with findings and alerts, through the real intake."""
+    """Two hosts with findings and alerts and one not scanned yet, through the
+    real intake."""
     tok = c.token(uses=2)
     web = Agent(c, tok, "web-1", os="debian", os_version="12")
     odd = Agent(c, tok, PAYLOAD, os="debian", os_version="12")
@@ -61,13 +65,30 @@ def seed(c):
                     remediation="passwd -l '%s'" % PAYLOAD)
     calm = alert(level="reminder", type_="network_attack", rule="netattack.portscan",
                  title="Port scan from 198.51.100.7", subject="198.51.100.7")
-    for a, items in ((web, [vuln, base, secret, hostile, calm]),
+    # Alerts as a detector writes them (vigil logscan): their subject must
+    # reach the console.
+    log = os.path.join(c.engine.work, "auth.log")
+    with open(log, "w") as f:
+        for i in range(6):
+            f.write("2026-11-26T23:15:%02d.000000+00:00 web-1 sshd[%d]: Failed password for "
+                    "root from %s port %d ssh2\n" % (10 + i, 600 + i, LOGSCAN_SRC, 40000 + i))
+    out = subprocess.run([os.environ["VIGIL"], "logscan", "--format", "jsonl", log],
+                         capture_output=True, text=True, timeout=60)
+    detected = [json.loads(x) for x in out.stdout.splitlines() if '"kind":"alert"' in x]
+    if not detected:
+        raise AssertionError("logscan raised no alert: %s" % out.stderr)
+    # A third host that has not been scanned yet: "no scan yet", not 100.
+    fresh = Agent(c, c.token(), "fresh-1", os="debian", os_version="12")
+    st, res, _ = fresh.send([{"kind": "heartbeat", "time": iso(now), "agent_version": "0.1.0"}])
+    if st != 200:
+        raise AssertionError("intake: %d %r" % (st, res))
+    for a, items in ((web, [vuln, base, secret, hostile, calm] + detected),
                      (odd, [dict(vuln), alert(level="suspicious", title="odd host alert")])):
         items.append({"kind": "heartbeat", "time": iso(now), "agent_version": "0.1.0"})
         st, res, _ = a.send(items)
         if st != 200:
             raise AssertionError("intake: %d %r" % (st, res))
-    return web, odd, hostile
+    return web, odd, hostile, fresh
 
 
 def main():
@@ -87,11 +108,12 @@ def main():
         c = Center(eng)
         c.start()
         password = c.cli("user", "add", "root-admin", "--role", "admin").stdout.strip()
-        web, odd, hostile = seed(c)
+        web, odd, hostile, fresh = seed(c)
         has_handling = c.request("GET", "/api/v1/hosts/1/alerts/x/handle")[0] == 405
         env = dict(os.environ, CONSOLE_URL="%s://%s:%d" % (c.scheme, c.host, c.port),
                    CONSOLE_USER="root-admin", CONSOLE_PASSWORD=password, PAYLOAD=PAYLOAD,
                    WEB_HOST_ID=str(web.id), ODD_HOST_ID=str(odd.id), ALERT_ID=hostile["id"],
+                   FRESH_HOST_ID=str(fresh.id), LOGSCAN_SRC=LOGSCAN_SRC,
                    CHROMIUM=CHROMIUM, SHOTS=os.environ.get("VIGIL_CONSOLE_SHOTS", ""))
         out = subprocess.run(["node", os.path.join(HERE, "console-browser.js")], env=env,
                              capture_output=True, text=True, timeout=300)
@@ -122,8 +144,9 @@ def main():
             raise AssertionError("a session is left after logout")
         if eng.scalar("SELECT count(*) FROM enroll_tokens WHERE created_by = 'user:root-admin'") != 1:
             raise AssertionError("the install page did not create a token as the user")
-        # The install command works: its token enrolls a third host with the
-        # real agent command (run here directly, not through a shell or sudo).
+        # The install command works: its token enrolls another host with the
+        # real agent command (run here directly, not through a shell or sudo);
+        # it is the fourth host.
         m = re.match(r"^echo '(vet1\.[0-9a-f]{64})' \| sudo vigil agent enroll '([^']+)' - ",
                      result["install_command"])
         if not m:
@@ -133,7 +156,7 @@ def main():
         enr = subprocess.run([os.environ["VIGIL"], "--state", agent_state, "agent", "enroll",
                               m.group(2), "-"], input=m.group(1) + "\n", capture_output=True,
                              text=True, timeout=60)
-        if enr.returncode != 0 or eng.scalar("SELECT count(*) FROM hosts") != 3:
+        if enr.returncode != 0 or eng.scalar("SELECT count(*) FROM hosts") != 4:
             raise AssertionError("enrolling with the console's command: %d %s" %
                                  (enr.returncode, enr.stderr))
         print("ok: console in chromium (handling %s, notifications %s)" %

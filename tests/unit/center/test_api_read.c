@@ -69,10 +69,11 @@ static void test_read(void **state)
         assert_int_equal(cdb_acquire(c->db, &conn), 0);
         assert_int_equal(auth_apikey_create(conn, "t", HTTP_AUTH_VIEWER, 1, &key, kid), 0);
         snprintf(auth, sizeof(auth), "Bearer %s", key);
-        /* Empty fleet. */
+        /* Empty fleet: no host scanned, so no fleet score. */
         j = get(c, auth, "/api/v1/overview", 200, NULL);
-        assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "fleet"), "score")),
-                         100);
+        assert_true(json_is_null(json_object_get(json_object_get(j, "fleet"), "score")));
+        assert_string_equal(json_string_value(json_object_get(json_object_get(j, "fleet"), "band")),
+                            "not scanned");
         json_decref(j);
         j = get(c, auth, "/api/v1/alerts", 200, NULL);
         assert_int_equal(json_array_size(json_object_get(j, "items")), 0);
@@ -139,7 +140,12 @@ static void test_read(void **state)
                 free(forged);
                 free(sql);
         }
+        /* Enrolled but never scanned: not "secure", "not scanned". */
         j = get(c, auth, "/api/v1/hosts", 200, "sort", "score", "band", "secure", "status",
+                "online", NULL);
+        assert_int_equal(json_array_size(json_object_get(j, "items")), 0);
+        json_decref(j);
+        j = get(c, auth, "/api/v1/hosts", 200, "sort", "score", "band", "not_scanned", "status",
                 "online", NULL);
         assert_int_equal(json_array_size(json_object_get(j, "items")), 5);
         json_decref(j);
