@@ -140,6 +140,7 @@ struct login_detectors {
         geoip_t *geoip;
         uint8_t seed[16];
         int64_t clock;                          /* latest event time seen */
+        int64_t saved_clock;                    /* CLOCK as saved in the store */
         int64_t clock_wall;                     /* wall time when the log clock was CLOCK_AT_WALL */
         int64_t clock_at_wall;                  /* log time sampled with CLOCK_WALL (for tick) */
         int64_t learn_start;                    /* 0: no judged login yet */
@@ -1476,6 +1477,7 @@ typedef struct saver {
         login_detectors_t *d;
         int tab;
         size_t size;
+        unsigned rows; /* rows written or deleted */
 } saver_t;
 
 static int save_one(const void *key, size_t klen, void *value, void *userdata)
@@ -1483,6 +1485,7 @@ static int save_one(const void *key, size_t klen, void *value, void *userdata)
         saver_t *sv = userdata;
         int r = loginstore_snap_put(sv->d->store, sv->tab, key, klen, value, sv->size);
 
+        sv->rows++;
         return r == -E2BIG ? 0 : r;
 }
 
@@ -1490,9 +1493,9 @@ static int save_one(const void *key, size_t klen, void *value, void *userdata)
  * marks start again from here. */
 static int save_snapshot(login_detectors_t *d)
 {
-        saver_t sv[] = { { d, SNAP_SRC, d->src_size },
-                         { d, SNAP_ACCT, d->acct_size },
-                         { d, SNAP_ATK, sizeof(atk_state_t) } };
+        saver_t sv[] = { { d, SNAP_SRC, d->src_size, 0 },
+                         { d, SNAP_ACCT, d->acct_size, 0 },
+                         { d, SNAP_ATK, sizeof(atk_state_t), 0 } };
         lrutab_t *tabs[] = { d->src, d->acct, d->atk };
         int r;
 
@@ -1513,6 +1516,7 @@ static int save_gone(const void *key, size_t klen, void *userdata)
 {
         saver_t *sv = userdata;
 
+        sv->rows++;
         return loginstore_snap_del(sv->d->store, sv->tab, key, klen);
 }
 
@@ -1522,10 +1526,11 @@ static int save_gone(const void *key, size_t klen, void *userdata)
  * saw after the agent's last commit. */
 static int save_changes(login_detectors_t *d)
 {
-        saver_t sv[] = { { d, SNAP_SRC, d->src_size },
-                         { d, SNAP_ACCT, d->acct_size },
-                         { d, SNAP_ATK, sizeof(atk_state_t) } };
+        saver_t sv[] = { { d, SNAP_SRC, d->src_size, 0 },
+                         { d, SNAP_ACCT, d->acct_size, 0 },
+                         { d, SNAP_ATK, sizeof(atk_state_t), 0 } };
         lrutab_t *tabs[] = { d->src, d->acct, d->atk };
+        unsigned rows = 0;
         int r;
 
         if (!d->opts.state_dir)
@@ -1536,9 +1541,14 @@ static int save_changes(login_detectors_t *d)
                         return save_snapshot(d);
                 if (r < 0)
                         return r;
+                rows += sv[i].rows;
         }
+        /* An idle host: nothing to write, no transaction every tick. */
+        if (!rows && d->clock == d->saved_clock)
+                return loginstore_commit(d->store);
         if ((r = loginstore_set_meta(d->store, "clock", d->clock)) < 0)
                 return r;
+        d->saved_clock = d->clock;
         return loginstore_commit(d->store);
 }
 
@@ -1620,9 +1630,9 @@ static int use_saved_key(login_detectors_t *d)
 
 static int load_snapshot(login_detectors_t *d)
 {
-        saver_t sv[] = { { d, SNAP_SRC, d->src_size },
-                         { d, SNAP_ACCT, d->acct_size },
-                         { d, SNAP_ATK, sizeof(atk_state_t) } };
+        saver_t sv[] = { { d, SNAP_SRC, d->src_size, 0 },
+                         { d, SNAP_ACCT, d->acct_size, 0 },
+                         { d, SNAP_ATK, sizeof(atk_state_t), 0 } };
         int64_t v;
         int r;
 

@@ -100,7 +100,10 @@ int netattack_config_load(const config_t *c, netattack_config_t *ret, char **ret
             (r = netconf_seconds(c, "netattack.flood.cooldown", 600, 0, 7 * 86400, &fcool,
                                  ret_error)) < 0 ||
             (r = netconf_seconds(c, "netattack.flood.min_interval", 1, 0, 3600, &fmin, ret_error)) <
-                    0)
+                    0 ||
+            (r = netconf_seconds(c, "netattack.flood.syn_recv_interval",
+                                 (uint64_t)(nc.flood.synrecv_interval_us / SEC), 1, 86400,
+                                 &fsynrecv, ret_error)) < 0)
                 return r;
 
         nc.device = strdup(device);

@@ -82,6 +82,8 @@ static void test_defaults(void **state)
         assert_int_equal(nc.flood.udp_errors_suspicious_per_sec, 5000);
         assert_int_equal(nc.flood.udp_datagrams_per_sec, 0);
         assert_int_equal(nc.flood.min_interval_us, SEC);
+        /* The socket tables are costly to read: once a minute when quiet. */
+        assert_int_equal(nc.flood.synrecv_interval_us, 60 * SEC);
         assert_string_equal(nc.proc_dir, "/proc");
         netattack_config_clear(&nc);
         config_free(c);
@@ -112,7 +114,8 @@ static void test_every_key(void **state)
                                   "    udp_errors_suspicious_per_sec: 5\n"
                                   "    udp_datagrams_per_sec: 6\n"
                                   "    cooldown: 90s\n"
-                                  "    min_interval: 0\n");
+                                  "    min_interval: 0\n"
+                                  "    syn_recv_interval: 2m\n");
         netattack_config_t nc;
         (void)state;
 
@@ -140,6 +143,7 @@ static void test_every_key(void **state)
         assert_int_equal(nc.flood.udp_datagrams_per_sec, 6);
         assert_int_equal(nc.flood.cooldown_us, 90 * SEC);
         assert_int_equal(nc.flood.min_interval_us, 0);
+        assert_int_equal(nc.flood.synrecv_interval_us, 120 * SEC);
         netattack_config_clear(&nc);
         config_free(c);
 
