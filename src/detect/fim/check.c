@@ -3,6 +3,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -32,11 +35,20 @@ typedef struct idmap {
         size_t n, cap;
 } idmap_t;
 
+/* Two ways to hold the baseline and the package digests. Loaded (the
+ * default): TAB holds every baseline entry and PV every package file, which
+ * is what a full run wants. Lean (after fimcheck_release, with a store):
+ * TAB is empty and PV keeps only its package list; single paths are looked
+ * up in the store (the files table, and the package digests parked in its
+ * TEMP table), so a long-lived watcher does not hold a copy of what the
+ * store can answer. A full run in lean mode loads both for its duration. */
 struct fimcheck {
         fimcheck_opts_t o;
         fimtab_t tab;
         pkgverify_t *pv;
-        fimpath_t *canon;
+        bool lean;
+        bool parked;             /* PV's files are in the store's TEMP table as they are now */
+        fimpath_t *canon;        /* NULL in lean mode until needed */
         fimpolicy_t base_policy; /* what the stored baseline covers */
         bool had_baseline;
         bool root_mismatch;
@@ -52,7 +64,8 @@ typedef struct item {
         char *path; /* canonical, inside the root; owned */
         struct stat st;
         char *link; /* a symlink's target; owned */
-        const pkgverify_file_t *pk;
+        bool has_pk;
+        pkgverify_file_t pk; /* when HAS_PK: the package file; its path is not used */
         bool need_hash;
         unsigned algos;
         int err; /* from hashing: 0 or a negative errno */
@@ -132,6 +145,77 @@ static const char *idmap_name(const idmap_t *m, uint32_t id)
 
 /* ---- setup ---- */
 
+static const pkgverify_file_t *item_pk(const item_t *it)
+{
+        return it->has_pk ? &it->pk : NULL;
+}
+
+/* The package file at PATH into *RET. Returns 1, 0 when there is none, or a
+ * negative errno from the store. */
+static int pk_lookup(const fimcheck_t *c, const char *path, pkgverify_file_t *ret)
+{
+        const pkgverify_file_t *f;
+        pkgverify_file_t pf;
+        int r;
+
+        if (!c->pv)
+                return 0;
+        if (!c->lean) {
+                f = pkgverify_lookup(c->pv, path);
+                if (!f)
+                        return 0;
+                *ret = *f;
+                return 1;
+        }
+        r = fimdb_pkgfile_get(c->o.db, path, &pf);
+        if (r == -ENOENT || (r == 0 && pf.pkg >= c->pv->n_pkgs))
+                return 0;
+        if (r < 0)
+                return r;
+        *ret = pf;
+        return 1;
+}
+
+/* The baseline entry of PATH as a copy in *RET (caller frees), or NULL
+ * when there is none. Returns 0 or a negative errno. */
+static int base_get(const fimcheck_t *c, const char *path, fimtab_entry_t **ret)
+{
+        const fimtab_entry_t *e;
+        fimtab_entry_t *copy = NULL;
+        int r;
+
+        if (c->lean) {
+                r = fimdb_get(c->o.db, path, &copy);
+                if (r < 0 && r != -ENOENT)
+                        return r;
+                *ret = copy;
+                return 0;
+        }
+        e = fimtab_get(&c->tab, path);
+        if (e && !(copy = fimtab_entry_dup(e)))
+                return -ENOMEM;
+        *ret = copy;
+        return 0;
+}
+
+/* 1 when PATH has a baseline entry, 0 when not, or a negative errno. */
+static int base_has(const fimcheck_t *c, const char *path)
+{
+        if (c->lean)
+                return fimdb_has(c->o.db, path);
+        return fimtab_get(&c->tab, path) != NULL;
+}
+
+static int need_canon(fimcheck_t *c)
+{
+        return c->canon ? 0 : fimpath_new(c->o.root, &c->canon);
+}
+
+static int need_hash(fimcheck_t *c)
+{
+        return c->hash ? 0 : fimhash_new(&c->hash);
+}
+
 static bool scope_fn(const char *path, void *userdata)
 {
         const fimcheck_t *c = userdata;
@@ -145,11 +229,25 @@ int fimcheck_reload_packages(fimcheck_t *c)
 
         if (!c->o.verify_packages)
                 return 0;
+        if ((r = need_canon(c)) < 0)
+                return r;
         r = pkgverify_load(c->o.root, c->canon, scope_fn, c, c->o.report, &pv);
         if (r < 0)
                 return r;
+        if (c->lean) {
+                /* Straight into the store; only the package list stays. */
+                r = fimdb_pkgfiles_set(c->o.db, pv);
+                if (r < 0) {
+                        pkgverify_free(pv);
+                        return r;
+                }
+                pkgverify_drop_files(pv);
+                fimpath_free(c->canon);
+                c->canon = NULL;
+        }
         pkgverify_free(c->pv);
         c->pv = pv;
+        c->parked = c->lean;
         return 0;
 }
 
@@ -248,6 +346,86 @@ void fimcheck_free(fimcheck_t *c)
 const fimtab_t *fimcheck_table(const fimcheck_t *c)
 {
         return &c->tab;
+}
+
+static void give_back_memory(void)
+{
+#ifdef __GLIBC__
+        /* What was freed lies in many small holes, in the heap of the thread
+         * that ran the pass as often as not; glibc only returns the top of
+         * a heap by itself. */
+        (void)malloc_trim(0);
+#endif
+}
+
+int fimcheck_release(fimcheck_t *c)
+{
+        int r;
+
+        if (c->lean || !c->o.db)
+                return 0;
+        if (c->pv && !c->parked) {
+                if ((r = fimdb_pkgfiles_set(c->o.db, c->pv)) < 0)
+                        return r;
+                c->parked = true;
+        }
+        pkgverify_drop_files(c->pv);
+        fimtab_clear(&c->tab);
+        fimpath_free(c->canon);
+        c->canon = NULL;
+        fimhash_free(c->hash);
+        c->hash = NULL;
+        c->lean = true;
+        give_back_memory();
+        return 0;
+}
+
+static int add_parked(const pkgverify_file_t *f, void *userdata)
+{
+        pkgverify_t *pv = userdata;
+        int r = pkgverify_add_file(pv, f->path, f->pkg, f->algo, f->digest);
+
+        return r == -EINVAL ? 0 : r;
+}
+
+/* Leave lean mode for a full run: the baseline and the parked package files
+ * back into memory. */
+static int load_all(fimcheck_t *c)
+{
+        int r;
+
+        if (!c->lean)
+                return 0;
+        if (c->had_baseline &&
+            (r = fimdb_load(c->o.db, c->o.db_display, &c->tab, c->o.report, NULL)) < 0)
+                goto fail;
+        if (c->pv && (r = fimdb_pkgfiles_foreach_under(c->o.db, "/", add_parked, c->pv)) < 0)
+                goto fail;
+        c->lean = false;
+        return 0;
+fail:
+        fimtab_clear(&c->tab);
+        pkgverify_drop_files(c->pv);
+        return r;
+}
+
+int fimcheck_known(fimcheck_t *c, const char *path)
+{
+        return base_has(c, path);
+}
+
+int fimcheck_foreach(fimcheck_t *c, fimcheck_entry_fn fn, void *userdata)
+{
+        int r;
+
+        if (c->lean)
+                return fimdb_foreach_under(c->o.db, "/", fn, userdata);
+        for (size_t i = 0; i < c->tab.cap; i++) {
+                const fimtab_entry_t *e = fimtab_at(&c->tab, i);
+                if (e && (r = fn(e->path, e->mode, userdata)) < 0)
+                        return r;
+        }
+        return 0;
 }
 
 const fimcheck_stats_t *fimcheck_totals(const fimcheck_t *c)
@@ -358,8 +536,15 @@ static int add_item(struct run *run, const char *path, const struct stat *st, in
                         return -ENOMEM;
                 }
         }
-        if (c->pv && (S_ISREG(st->st_mode) || S_ISLNK(st->st_mode)))
-                it->pk = pkgverify_lookup(c->pv, path);
+        if (S_ISREG(st->st_mode) || S_ISLNK(st->st_mode)) {
+                int r = pk_lookup(c, path, &it->pk);
+                if (r < 0) {
+                        free(it->path);
+                        free(it->link);
+                        return r;
+                }
+                it->has_pk = r > 0;
+        }
         for (i = set_slot(run, path); run->set[i]; i = (i + 1) & (run->set_cap - 1))
                 ;
         run->set[i] = ++run->n;
@@ -880,26 +1065,29 @@ static int accept(struct run *run, fimtab_entry_t *after)
                 fimtab_entry_free(after);
                 return r;
         }
-        after->seen = true;
+        if (c->lean) {
+                fimtab_entry_free(after);
+                return 0;
+        }
         return fimtab_put(&c->tab, after);
 }
 
 static int judge_item(struct run *run, item_t *it)
 {
         fimcheck_t *c = run->c;
-        fimtab_entry_t *base = fimtab_get(&c->tab, it->path);
+        _cleanup_fimtab_entry_ fimtab_entry_t *base = NULL;
         _cleanup_fimtab_entry_ fimtab_entry_t *after = NULL;
+        const pkgverify_file_t *pk = item_pk(it);
         char pkdigest[PKGVERIFY_DIGEST_STR];
         fim_class_t cls = fimpolicy_classify(it->path);
-        change_t ch = {
-                .path = it->path, .cls = cls, .before = base, .link = it->link, .pk = it->pk
-        };
+        change_t ch = { .path = it->path, .cls = cls, .link = it->link, .pk = pk };
         bool pkg_match = false, pkg_known = false, alerted = false, write = false;
         bool judge_new;
         int r;
 
-        if (base)
-                base->seen = true;
+        if ((r = base_get(c, it->path, &base)) < 0)
+                return r;
+        ch.before = base;
         if (S_ISREG(it->st.st_mode))
                 run->st.files++;
         else if (S_ISDIR(it->st.st_mode))
@@ -930,8 +1118,7 @@ static int judge_item(struct run *run, item_t *it)
                 }
         }
         if (S_ISLNK(it->st.st_mode)) {
-                r = fimhash_bytes(c->hash, it->link, strlen(it->link), it->pk ? it->pk->algo : 0,
-                                  &it->dig);
+                r = fimhash_bytes(c->hash, it->link, strlen(it->link), pk ? pk->algo : 0, &it->dig);
                 if (r < 0)
                         return r;
                 it->hashed = true;
@@ -962,12 +1149,12 @@ static int judge_item(struct run *run, item_t *it)
                         run->st.skipped++;
         }
 
-        if (it->pk) {
+        if (pk) {
                 run->st.package_files++;
-                pkgverify_digest_str(it->pk, pkdigest, sizeof(pkdigest));
+                pkgverify_digest_str(pk, pkdigest, sizeof(pkdigest));
                 if (it->hashed) {
                         pkg_known = true;
-                        pkg_match = pkgverify_matches(it->pk, &it->dig);
+                        pkg_match = pkgverify_matches(pk, &it->dig);
                 } else if (base && !it->need_hash && base->pkg_digest &&
                            strcmp(base->pkg_digest, pkdigest) == 0 &&
                            base->pkg_state != FIM_PKG_NONE) {
@@ -975,7 +1162,7 @@ static int judge_item(struct run *run, item_t *it)
                         pkg_match = base->pkg_state == FIM_PKG_OK;
                 }
                 if (pkg_known) {
-                        const pkgverify_pkg_t *p = pkgverify_pkg_of(c->pv, it->pk);
+                        const pkgverify_pkg_t *p = pkgverify_pkg_of(c->pv, pk);
                         after->source = pkg_match ? FIM_SOURCE_PACKAGE : FIM_SOURCE_BASELINE;
                         after->pkg_state = pkg_match ? FIM_PKG_OK : FIM_PKG_MISMATCH;
                         if (fimtab_entry_set_pkg(after, p->name, pkdigest) < 0)
@@ -995,7 +1182,7 @@ static int judge_item(struct run *run, item_t *it)
         }
         ch.after = after;
         ch.dig = it->hashed ? &it->dig : NULL;
-        ch.flags = base_flags(c, it->path, base, after, it->pk);
+        ch.flags = base_flags(c, it->path, base, after, pk);
         /* Added files are judged only against a baseline that covered them. */
         judge_new = run->judge && c->had_baseline && !base;
         if (judge_new && !fimpolicy_covers(&c->base_policy, it->path)) {
@@ -1147,17 +1334,20 @@ static int hash_phase(struct run *run)
                 return -ENOMEM;
         for (size_t i = 0; i < run->n; i++) {
                 item_t *it = &run->items[i];
-                const fimtab_entry_t *base;
+                _cleanup_fimtab_entry_ fimtab_entry_t *base = NULL;
+                const pkgverify_file_t *pk = item_pk(it);
+                int r;
                 if (!S_ISREG(it->st.st_mode))
                         continue;
-                base = run->mode == FIMCHECK_INIT ? NULL : fimtab_get(&c->tab, it->path);
-                it->algos = FIMHASH_SHA256 | (it->pk ? it->pk->algo : 0);
+                if (run->mode != FIMCHECK_INIT && (r = base_get(c, it->path, &base)) < 0)
+                        return r;
+                it->algos = FIMHASH_SHA256 | (pk ? pk->algo : 0);
                 it->need_hash = !base || !fimtab_can_skip(base, &it->st, run->now);
-                if (!it->need_hash && it->pk) {
+                if (!it->need_hash && pk) {
                         char d[PKGVERIFY_DIGEST_STR];
                         /* A package digest that changed since the file was
                          * last compared needs a fresh look. */
-                        pkgverify_digest_str(it->pk, d, sizeof(d));
+                        pkgverify_digest_str(pk, d, sizeof(d));
                         if (!base->pkg_digest || strcmp(base->pkg_digest, d) != 0 ||
                             base->pkg_state == FIM_PKG_NONE)
                                 it->need_hash = true;
@@ -1166,6 +1356,81 @@ static int hash_phase(struct run *run)
                         todo[n_todo++] = i;
         }
         return hash_items(run, todo, n_todo);
+}
+
+/* Baseline paths in scope that the run did not meet. */
+struct gone_ctx {
+        struct run *run;
+        strv_t *gone;
+};
+
+static int gone_cb(const char *path, uint32_t mode, void *userdata)
+{
+        struct gone_ctx *g = userdata;
+
+        (void)mode;
+        return set_has(g->run, path) ? 0 : strv_push(g->gone, path);
+}
+
+/* Package files in scope that the run did not meet, with their digests. */
+typedef struct missing {
+        char *path;
+        pkgverify_file_t f;
+} missing_t;
+
+struct missing_ctx {
+        struct run *run;
+        missing_t *v;
+        size_t n, cap;
+};
+
+static int missing_cb(const pkgverify_file_t *f, void *userdata)
+{
+        struct missing_ctx *m = userdata;
+
+        if (f->pkg >= m->run->c->pv->n_pkgs || set_has(m->run, f->path))
+                return 0;
+        if (m->n == m->cap) {
+                size_t cap = m->cap ? m->cap * 2 : 16;
+                missing_t *v = realloc(m->v, cap * sizeof(*v));
+                if (!v)
+                        return -ENOMEM;
+                m->v = v;
+                m->cap = cap;
+        }
+        m->v[m->n].f = *f;
+        m->v[m->n].f.path = NULL;
+        if (!(m->v[m->n].path = strdup(f->path)))
+                return -ENOMEM;
+        m->n++;
+        return 0;
+}
+
+static void missing_clear(struct missing_ctx *m)
+{
+        for (size_t i = 0; i < m->n; i++)
+                free(m->v[i].path);
+        free(m->v);
+}
+
+/* Judge the package file F at PATH that the run did not meet. */
+static int judge_missing(struct run *run, const char *path, const pkgverify_file_t *f, bool full,
+                         const char *const *scopes, size_t n_scopes)
+{
+        fimcheck_t *c = run->c;
+        struct stat st;
+        int r;
+
+        if ((r = base_has(c, path)) != 0)
+                return r < 0 ? r : 0;
+        if (!full && !under_any(path, scopes, n_scopes))
+                return 0;
+        if (fimpolicy_excluded(c->o.policy, path))
+                return 0;
+        r = rootfs_stat(c->o.root, path, false, &st);
+        if (r == 0 || (r != -ENOENT && r != -ENOTDIR))
+                return 0;
+        return judge_gone(run, NULL, path, f);
 }
 
 static int judge_phase(struct run *run, const char *const *scopes, size_t n_scopes, bool full)
@@ -1180,22 +1445,30 @@ static int judge_phase(struct run *run, const char *const *scopes, size_t n_scop
          * first, since judging changes the table. */
         {
                 _cleanup_(strv_clear) strv_t gone = { 0 };
-                for (size_t i = 0; i < c->tab.cap; i++) {
-                        fimtab_entry_t *e = fimtab_at(&c->tab, i);
-                        if (!e)
-                                continue;
-                        if (e->seen) {
-                                e->seen = false;
-                                continue;
+                if (c->lean) {
+                        struct gone_ctx g = { run, &gone };
+                        for (size_t i = 0; i < (full ? 1 : n_scopes); i++)
+                                if ((r = fimdb_foreach_under(c->o.db, full ? "/" : scopes[i],
+                                                             gone_cb, &g)) < 0)
+                                        return r;
+                } else {
+                        for (size_t i = 0; i < c->tab.cap; i++) {
+                                fimtab_entry_t *e = fimtab_at(&c->tab, i);
+                                if (!e || set_has(run, e->path))
+                                        continue;
+                                if (!full && !under_any(e->path, scopes, n_scopes))
+                                        continue;
+                                if ((r = strv_push(&gone, e->path)) < 0)
+                                        return r;
                         }
-                        if (!full && !under_any(e->path, scopes, n_scopes))
-                                continue;
-                        if ((r = strv_push(&gone, e->path)) < 0)
-                                return r;
                 }
                 for (size_t i = 0; i < gone.n; i++) {
-                        fimtab_entry_t *e = fimtab_get(&c->tab, gone.v[i]);
+                        _cleanup_fimtab_entry_ fimtab_entry_t *e = NULL;
+                        pkgverify_file_t pf;
                         struct stat st;
+                        int has_pk;
+                        if ((r = base_get(c, gone.v[i], &e)) < 0)
+                                return r;
                         if (!e)
                                 continue;
                         if (!fimpolicy_covers(c->o.policy, e->path)) {
@@ -1212,27 +1485,35 @@ static int judge_phase(struct run *run, const char *const *scopes, size_t n_scop
                         r = rootfs_stat(c->o.root, e->path, false, &st);
                         if (r == 0 || (r != -ENOENT && r != -ENOTDIR))
                                 continue;
-                        if ((r = judge_gone(run, e, gone.v[i],
-                                            c->pv ? pkgverify_lookup(c->pv, gone.v[i]) : NULL)) < 0)
+                        if ((has_pk = pk_lookup(c, gone.v[i], &pf)) < 0)
+                                return has_pk;
+                        if ((r = judge_gone(run, e, gone.v[i], has_pk ? &pf : NULL)) < 0)
                                 return r;
                 }
         }
         /* Package files in scope that do not exist at all. */
         if (c->pv && (full || n_scopes)) {
-                for (size_t i = 0; i < c->pv->n_files; i++) {
-                        const pkgverify_file_t *f = &c->pv->files[i];
-                        struct stat st;
-                        if (set_has(run, f->path) || fimtab_get(&c->tab, f->path))
-                                continue;
-                        if (!full && !under_any(f->path, scopes, n_scopes))
-                                continue;
-                        if (fimpolicy_excluded(c->o.policy, f->path))
-                                continue;
-                        r = rootfs_stat(c->o.root, f->path, false, &st);
-                        if (r == 0 || (r != -ENOENT && r != -ENOTDIR))
-                                continue;
-                        if ((r = judge_gone(run, NULL, f->path, f)) < 0)
+                if (c->lean) {
+                        struct missing_ctx m = { .run = run };
+                        r = 0;
+                        for (size_t i = 0; i < (full ? 1 : n_scopes) && r == 0; i++)
+                                r = fimdb_pkgfiles_foreach_under(c->o.db, full ? "/" : scopes[i],
+                                                                 missing_cb, &m);
+                        for (size_t i = 0; i < m.n && r == 0; i++)
+                                r = judge_missing(run, m.v[i].path, &m.v[i].f, full, scopes,
+                                                  n_scopes);
+                        missing_clear(&m);
+                        if (r < 0)
                                 return r;
+                } else {
+                        for (size_t i = 0; i < c->pv->n_files; i++) {
+                                const pkgverify_file_t *f = &c->pv->files[i];
+                                if (set_has(run, f->path))
+                                        continue;
+                                if ((r = judge_missing(run, f->path, f, full, scopes, n_scopes)) <
+                                    0)
+                                        return r;
+                        }
                 }
         }
         return 0;
@@ -1333,11 +1614,32 @@ static void report_stats(report_t *rep, const fimcheck_stats_t *s)
                 (void)report_count(rep, "fim", counters[i].name, (long long)counters[i].v);
 }
 
+static int run_full(fimcheck_t *c, fimcheck_mode_t mode, fimcheck_stats_t *ret);
+
 int fimcheck_run(fimcheck_t *c, fimcheck_mode_t mode, fimcheck_stats_t *ret)
+{
+        bool was_lean = c->lean;
+        int r;
+
+        if ((r = load_all(c)) < 0)
+                return r;
+        r = run_full(c, mode, ret);
+        if (was_lean) {
+                int k = fimcheck_release(c);
+                if (r == 0)
+                        r = k;
+        }
+        return r;
+}
+
+static int run_full(fimcheck_t *c, fimcheck_mode_t mode, fimcheck_stats_t *ret)
 {
         struct run run = { .c = c, .mode = mode, .walk_dirs = true };
         bool in_tx = false;
         int r;
+
+        if ((r = need_hash(c)) < 0 || (r = need_canon(c)) < 0)
+                return r;
 
         run.now = c->o.now ? c->o.now : timeutil_now_us() / 1000000;
         if (c->root_mismatch && mode != FIMCHECK_INIT) {
@@ -1444,8 +1746,10 @@ static int partial(fimcheck_t *c, const char *path, const fim_actor_t *actor, bo
         int r;
 
         run.now = timeutil_now_us() / 1000000;
-        if (!fimpolicy_covers(c->o.policy, path) && !fimtab_get(&c->tab, path))
-                return 0;
+        if (!fimpolicy_covers(c->o.policy, path) && (r = base_has(c, path)) <= 0)
+                return r;
+        if ((r = need_hash(c)) < 0)
+                return r;
         r = collect_path(&run, path);
         if (r < 0)
                 goto out;
@@ -1463,14 +1767,14 @@ static int partial(fimcheck_t *c, const char *path, const fim_actor_t *actor, bo
                 for (size_t i = 0; i < run.n && r == 0; i++)
                         r = judge_item(&run, &run.items[i]);
                 if (r == 0 && run.n == 0) {
-                        fimtab_entry_t *e = fimtab_get(&c->tab, path);
-                        const pkgverify_file_t *pk = c->pv ? pkgverify_lookup(c->pv, path) : NULL;
-                        if (e || pk)
-                                r = judge_gone(&run, e, path, pk);
-                } else if (r == 0) {
-                        fimtab_entry_t *e = fimtab_get(&c->tab, path);
-                        if (e)
-                                e->seen = false;
+                        _cleanup_fimtab_entry_ fimtab_entry_t *e = NULL;
+                        pkgverify_file_t pf;
+                        int has_pk = 0;
+                        if ((r = base_get(c, path, &e)) == 0 &&
+                            (has_pk = pk_lookup(c, path, &pf)) < 0)
+                                r = has_pk;
+                        if (r == 0 && (e || has_pk))
+                                r = judge_gone(&run, e, path, has_pk ? &pf : NULL);
                 }
         }
         if (r < 0)
@@ -1485,6 +1789,11 @@ out:
         if (in_tx)
                 fimdb_rollback(c->o.db);
         run_free(&run);
+        if (c->lean) {
+                /* The read buffer is only worth keeping during a pass. */
+                fimhash_free(c->hash);
+                c->hash = NULL;
+        }
         return r;
 }
 

@@ -139,7 +139,27 @@ int fimcheck_tree(fimcheck_t *c, const char *path, const fim_actor_t *actor, boo
  * Returns 0 or -ENOMEM. */
 int fimcheck_reload_packages(fimcheck_t *c);
 
-/* The baseline as it is now (borrowed). */
+/* Let go of the memory a long-lived check does not need: the baseline
+ * table and the package files (moved to a TEMP table of the store; the
+ * package list stays), the directory cache and the read buffer. Later calls
+ * behave the same but look single paths up in the store; fimcheck_run loads
+ * everything again for its duration. Does nothing without a store (O->db
+ * NULL) or when already done. Returns 0 or -EIO (nothing was dropped). */
+int fimcheck_release(fimcheck_t *c);
+
+/* 1 when PATH has a baseline entry, 0 when not, or a negative errno. */
+int fimcheck_known(fimcheck_t *c, const char *path);
+
+/* Calls FN with the path and mode of every baseline entry (in no
+ * particular order). FN returns 0, or a negative errno that stops the
+ * iteration and is returned; it must not call back into the check. Returns
+ * 0, a negative errno from the store, or FN's error. */
+typedef int (*fimcheck_entry_fn)(const char *path, uint32_t mode, void *userdata);
+int fimcheck_foreach(fimcheck_t *c, fimcheck_entry_fn fn, void *userdata);
+
+/* The baseline held in memory (borrowed): every entry, except after
+ * fimcheck_release, when it is empty (use fimcheck_known and
+ * fimcheck_foreach, which work in both cases). */
 const fimtab_t *fimcheck_table(const fimcheck_t *c);
 /* The statistics summed over every call so far (borrowed). */
 const fimcheck_stats_t *fimcheck_totals(const fimcheck_t *c);

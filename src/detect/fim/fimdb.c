@@ -39,10 +39,30 @@ static const char *const migrations[] = {
         "path, mode, uid, gid, size, mtime_ns, ctime_ns, ino, dev, sha256, source, pkg, "          \
         "pkg_digest, pkg_state, hashed_at, rehash_at"
 
+/* The package digests of the running check, in a TEMP table: private to
+ * this connection, gone when it closes, and kept by SQLite in a temporary
+ * file rather than in the process's memory. PKG indexes the package list of
+ * the pkgverify_t the rows were copied from. */
+#define PKGFILES_SCHEMA                                                                            \
+        "CREATE TEMP TABLE IF NOT EXISTS pkgfiles ("                                               \
+        "  path TEXT PRIMARY KEY,"                                                                 \
+        "  pkg INTEGER NOT NULL,"                                                                  \
+        "  algo INTEGER NOT NULL,"                                                                 \
+        "  digest BLOB NOT NULL"                                                                   \
+        ") WITHOUT ROWID;"
+
+/* Pages SQLite may cache per database, in KiB (its default is 2000). The
+ * watcher reads one row per event; the operating system caches the file
+ * anyway, so a large private cache would only add to the daemon's size. */
+#define CACHE_PRAGMA(schema) "PRAGMA " schema ".cache_size=-256;"
+
 struct fimdb {
         sqlite3 *db;
         sqlite3_stmt *put;
         sqlite3_stmt *del;
+        sqlite3_stmt *get;    /* prepared on first use */
+        sqlite3_stmt *pk_get; /* prepared on first use */
+        bool pkgfiles;        /* the TEMP table exists */
 };
 
 int fimdb_open(const char *path, bool create, fimdb_t **ret, char **ret_error)
@@ -63,7 +83,8 @@ int fimdb_open(const char *path, bool create, fimdb_t **ret, char **ret_error)
                                "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                                -1, SQLITE_PREPARE_PERSISTENT, &db->put, NULL) != SQLITE_OK ||
             sqlite3_prepare_v3(db->db, "DELETE FROM files WHERE path = ?", -1,
-                               SQLITE_PREPARE_PERSISTENT, &db->del, NULL) != SQLITE_OK) {
+                               SQLITE_PREPARE_PERSISTENT, &db->del, NULL) != SQLITE_OK ||
+            store_exec(db->db, CACHE_PRAGMA("main") "PRAGMA temp_store=FILE;", NULL) < 0) {
                 *ret_error = str_printf("%s: %s", path, sqlite3_errmsg(db->db));
                 fimdb_close(db);
                 return -EIO;
@@ -78,6 +99,8 @@ void fimdb_close(fimdb_t *db)
                 return;
         sqlite3_finalize(db->put);
         sqlite3_finalize(db->del);
+        sqlite3_finalize(db->get);
+        sqlite3_finalize(db->pk_get);
         store_close(db->db);
         free(db);
 }
@@ -110,6 +133,24 @@ void fimdb_rollback(fimdb_t *db)
 int fimdb_clear(fimdb_t *db)
 {
         return store_exec(db->db, "DELETE FROM files; DELETE FROM meta;", NULL);
+}
+
+/* The end of the key range of PATH's subtree: PATH itself and everything
+ * below it sort from PATH up to (not including) PATH + "0", the character
+ * after '/'. Siblings such as PATH + "-old" fall in the range too and are
+ * left out by under(). */
+static char *range_end(const char *path)
+{
+        return strcmp(path, "/") == 0 ? strdup("0") : str_printf("%s0", path);
+}
+
+static bool under(const char *path, const char *dir)
+{
+        size_t n = strlen(dir);
+
+        if (strcmp(dir, "/") == 0)
+                return true;
+        return strncmp(path, dir, n) == 0 && (path[n] == 0 || path[n] == '/');
 }
 
 int fimdb_put(fimdb_t *db, const fimtab_entry_t *e)
@@ -303,6 +344,198 @@ int fimdb_decode_row(sqlite3_stmt *st, fimtab_entry_t **ret, const char **ret_wh
                 return -ENOMEM;
         *ret = TAKE_PTR(e);
         return 0;
+}
+
+int fimdb_get(fimdb_t *db, const char *path, fimtab_entry_t **ret)
+{
+        fimtab_entry_t *e = NULL;
+        const char *why;
+        int rc, r;
+
+        if (!db->get &&
+            sqlite3_prepare_v3(db->db, "SELECT " COLUMNS " FROM files WHERE path = ?", -1,
+                               SQLITE_PREPARE_PERSISTENT, &db->get, NULL) != SQLITE_OK)
+                return -EIO;
+        sqlite3_bind_text(db->get, 1, path, -1, SQLITE_STATIC);
+        rc = sqlite3_step(db->get);
+        if (rc == SQLITE_ROW) {
+                r = fimdb_decode_row(db->get, &e, &why);
+                if (r == -EINVAL)
+                        r = -ENOENT;
+        } else
+                r = rc == SQLITE_DONE ? -ENOENT : -EIO;
+        sqlite3_clear_bindings(db->get);
+        sqlite3_reset(db->get);
+        if (r == 0)
+                *ret = e;
+        return r;
+}
+
+int fimdb_has(fimdb_t *db, const char *path)
+{
+        _cleanup_fimtab_entry_ fimtab_entry_t *e = NULL;
+        int r = fimdb_get(db, path, &e);
+
+        return r == 0 ? 1 : r == -ENOENT ? 0 : r;
+}
+
+int fimdb_foreach_under(fimdb_t *db, const char *dir, fimdb_row_fn fn, void *userdata)
+{
+        _cleanup_free_ char *end = range_end(dir);
+        sqlite3_stmt *st;
+        int rc, r = 0;
+
+        if (!end)
+                return -ENOMEM;
+        if (sqlite3_prepare_v2(db->db,
+                               "SELECT path, mode FROM files WHERE path >= ? AND path < ? "
+                               "ORDER BY path",
+                               -1, &st, NULL) != SQLITE_OK)
+                return -EIO;
+        sqlite3_bind_text(st, 1, dir, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, end, -1, SQLITE_STATIC);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                const char *path;
+                int64_t mode;
+                /* The same checks as a loaded row, so both ways agree. */
+                if (!col_text(st, 0, FIMTAB_PATH_MAX, false, &path) || !path_ok(path) ||
+                    !col_int(st, 1, 0, UINT32_MAX, &mode) || !type_ok(mode) || !under(path, dir))
+                        continue;
+                if ((r = fn(path, (uint32_t)mode, userdata)) < 0)
+                        break;
+        }
+        sqlite3_finalize(st);
+        if (r == 0 && rc != SQLITE_DONE)
+                r = -EIO;
+        return r;
+}
+
+/* ---- package digests ---- */
+
+static int pkgfiles_open(fimdb_t *db)
+{
+        if (db->pkgfiles)
+                return 0;
+        if (store_exec(db->db, PKGFILES_SCHEMA CACHE_PRAGMA("temp"), NULL) < 0)
+                return -EIO;
+        db->pkgfiles = true;
+        return 0;
+}
+
+int fimdb_pkgfiles_set(fimdb_t *db, const pkgverify_t *pv)
+{
+        sqlite3_stmt *st = NULL;
+        int r;
+
+        if ((r = pkgfiles_open(db)) < 0)
+                return r;
+        if (store_exec(db->db, "BEGIN; DELETE FROM temp.pkgfiles;", NULL) < 0)
+                return -EIO;
+        if (sqlite3_prepare_v2(db->db, "INSERT OR IGNORE INTO temp.pkgfiles VALUES (?,?,?,?)", -1,
+                               &st, NULL) != SQLITE_OK) {
+                r = -EIO;
+                goto out;
+        }
+        for (size_t i = 0; pv && i < pv->n_files; i++) {
+                const pkgverify_file_t *f = &pv->files[i];
+                sqlite3_reset(st);
+                sqlite3_bind_text(st, 1, f->path, -1, SQLITE_STATIC);
+                sqlite3_bind_int64(st, 2, f->pkg);
+                sqlite3_bind_int(st, 3, (int)f->algo);
+                sqlite3_bind_blob(st, 4, f->digest, (int)fimhash_algo_len(f->algo), SQLITE_STATIC);
+                if (sqlite3_step(st) != SQLITE_DONE) {
+                        r = -EIO;
+                        goto out;
+                }
+        }
+        sqlite3_finalize(st);
+        st = NULL;
+        r = store_exec(db->db, "COMMIT;", NULL);
+out:
+        sqlite3_finalize(st);
+        if (r < 0)
+                (void)sqlite3_exec(db->db, "ROLLBACK;", NULL, NULL, NULL);
+        return r;
+}
+
+/* Decode a pkgfiles row (path, pkg, algo, digest) into *RET (path borrowed
+ * from the statement). False for a row that makes no sense. */
+static bool pkgfile_decode(sqlite3_stmt *st, pkgverify_file_t *ret)
+{
+        pkgverify_file_t f = { 0 };
+        const char *path;
+        int64_t pkg, algo;
+
+        if (!col_text(st, 0, FIMTAB_PATH_MAX, false, &path) || !path_ok(path) ||
+            !col_int(st, 1, 0, UINT32_MAX, &pkg) || !col_int(st, 2, 0, INT32_MAX, &algo))
+                return false;
+        if (algo != FIMHASH_MD5 && algo != FIMHASH_SHA1 && algo != FIMHASH_SHA256)
+                return false;
+        if (sqlite3_column_type(st, 3) != SQLITE_BLOB ||
+            (size_t)sqlite3_column_bytes(st, 3) != fimhash_algo_len((fimhash_algo_t)algo))
+                return false;
+        f.path = (char *)path;
+        f.pkg = (uint32_t)pkg;
+        f.algo = (fimhash_algo_t)algo;
+        memcpy(f.digest, sqlite3_column_blob(st, 3), fimhash_algo_len(f.algo));
+        *ret = f;
+        return true;
+}
+
+int fimdb_pkgfile_get(fimdb_t *db, const char *path, pkgverify_file_t *ret)
+{
+        pkgverify_file_t f;
+        int rc, r;
+
+        if (!db->pkgfiles)
+                return -ENOENT;
+        if (!db->pk_get &&
+            sqlite3_prepare_v3(db->db, "SELECT * FROM temp.pkgfiles WHERE path = ?", -1,
+                               SQLITE_PREPARE_PERSISTENT, &db->pk_get, NULL) != SQLITE_OK)
+                return -EIO;
+        sqlite3_bind_text(db->pk_get, 1, path, -1, SQLITE_STATIC);
+        rc = sqlite3_step(db->pk_get);
+        if (rc == SQLITE_ROW)
+                r = pkgfile_decode(db->pk_get, &f) ? 0 : -ENOENT;
+        else
+                r = rc == SQLITE_DONE ? -ENOENT : -EIO;
+        sqlite3_clear_bindings(db->pk_get);
+        sqlite3_reset(db->pk_get);
+        if (r == 0) {
+                f.path = NULL;
+                *ret = f;
+        }
+        return r;
+}
+
+int fimdb_pkgfiles_foreach_under(fimdb_t *db, const char *dir, fimdb_pkgfile_fn fn, void *userdata)
+{
+        _cleanup_free_ char *end = range_end(dir);
+        sqlite3_stmt *st;
+        int rc, r = 0;
+
+        if (!end)
+                return -ENOMEM;
+        if (!db->pkgfiles)
+                return 0;
+        if (sqlite3_prepare_v2(db->db,
+                               "SELECT * FROM temp.pkgfiles WHERE path >= ? AND path < ? "
+                               "ORDER BY path",
+                               -1, &st, NULL) != SQLITE_OK)
+                return -EIO;
+        sqlite3_bind_text(st, 1, dir, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, end, -1, SQLITE_STATIC);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                pkgverify_file_t f;
+                if (!pkgfile_decode(st, &f) || !under(f.path, dir))
+                        continue;
+                if ((r = fn(&f, userdata)) < 0)
+                        break;
+        }
+        sqlite3_finalize(st);
+        if (r == 0 && rc != SQLITE_DONE)
+                r = -EIO;
+        return r;
 }
 
 int fimdb_load(fimdb_t *db, const char *display, fimtab_t *tab, report_t *report, size_t *ret_bad)

@@ -9,7 +9,12 @@
  * The rows are read back with the same suspicion as any input: the file may
  * have been damaged or edited. A row whose values do not make sense (a path
  * that is not absolute, a digest of the wrong length, a negative size, an
- * unknown file type) is skipped, noted and counted, and the rest is used. */
+ * unknown file type) is skipped, noted and counted, and the rest is used.
+ *
+ * A running check may also park its package digests here (a TEMP table,
+ * private to the connection and dropped when it closes), so that a
+ * long-lived watcher looks them up one path at a time instead of holding
+ * them all in memory. */
 #pragma once
 
 #include <sqlite3.h>
@@ -18,6 +23,7 @@
 
 #include "core/report.h"
 #include "detect/fim/fimtab.h"
+#include "detect/fim/pkgverify.h"
 
 #define FIMDB_FILE "fim.db"
 /* Rows noted one by one when they are bad; the rest are only counted. */
@@ -81,6 +87,34 @@ int fimdb_load(fimdb_t *db, const char *display, fimtab_t *tab, report_t *report
  * Returns 0 with *RET (caller frees), -EINVAL with a static reason in
  * *RET_WHY for a bad row, or -ENOMEM. */
 int fimdb_decode_row(sqlite3_stmt *st, fimtab_entry_t **ret, const char **ret_why);
+
+/* The row of PATH. Returns 0 with *RET (caller frees), -ENOENT when there
+ * is none or it is bad (fimdb_load skips the same rows), -ENOMEM or -EIO. */
+int fimdb_get(fimdb_t *db, const char *path, fimtab_entry_t **ret);
+/* 1 when PATH has a good row, 0 when not, or a negative errno. */
+int fimdb_has(fimdb_t *db, const char *path);
+
+/* Calls FN with the path and mode of every good row at directory DIR or
+ * below it ("/": every row), in path order. FN returns 0, or a negative
+ * errno that stops the iteration and is returned. FN must not write to the
+ * store. Returns 0, -ENOMEM, -EIO or FN's error. */
+typedef int (*fimdb_row_fn)(const char *path, uint32_t mode, void *userdata);
+int fimdb_foreach_under(fimdb_t *db, const char *dir, fimdb_row_fn fn, void *userdata);
+
+/* Replace the parked package digests with the files of PV (NULL: none);
+ * PV's package list stays with the caller, rows refer to it by index.
+ * Returns 0 or -EIO. */
+int fimdb_pkgfiles_set(fimdb_t *db, const pkgverify_t *pv);
+/* The parked digest of PATH into *RET (its path member NULL). Returns 0,
+ * -ENOENT (none parked, or a bad row) or -EIO. The caller checks RET->pkg
+ * against its package list. */
+int fimdb_pkgfile_get(fimdb_t *db, const char *path, pkgverify_file_t *ret);
+/* Calls FN for every parked file at directory DIR or below it, in path
+ * order; F->path is valid during the call only. FN returns 0 or a negative
+ * errno that stops the iteration and is returned. FN must not write to the
+ * store. Returns 0, -ENOMEM, -EIO or FN's error. */
+typedef int (*fimdb_pkgfile_fn)(const pkgverify_file_t *f, void *userdata);
+int fimdb_pkgfiles_foreach_under(fimdb_t *db, const char *dir, fimdb_pkgfile_fn fn, void *userdata);
 
 /* Meta values. get returns 0 with *RET (caller frees), -ENOENT, -EIO, or
  * -EINVAL for a value that is not text of at most FIMDB_META_MAX bytes. */

@@ -63,7 +63,6 @@ typedef struct fimtab_entry {
         fim_pkgstate_t pkg_state;
         int64_t hashed_at; /* seconds since the epoch; 0 never */
         int64_t rehash_at; /* seconds since the epoch: hash again from then on, even unchanged */
-        bool seen;         /* scratch for the current walk; not stored */
 } fimtab_entry_t;
 
 /* A new entry for PATH (copied) with everything else zero. Returns NULL

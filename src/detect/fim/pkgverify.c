@@ -412,11 +412,77 @@ static int add_file(pkgverify_t *pv, char *path, uint32_t pkg, fimhash_algo_t al
         return 0;
 }
 
+int pkgverify_add_file(pkgverify_t *pv, const char *path, uint32_t pkg, fimhash_algo_t algo,
+                       const uint8_t *digest)
+{
+        char *p;
+
+        if (pkg >= pv->n_pkgs || fimhash_algo_len(algo) == 0)
+                return -EINVAL;
+        p = strdup(path);
+        if (!p)
+                return -ENOMEM;
+        return add_file(pv, p, pkg, algo, digest);
+}
+
+static void free_files(pkgverify_t *pv)
+{
+        for (size_t i = 0; i < pv->n_files; i++)
+                free(pv->files[i].path);
+        free(pv->files);
+        free(pv->index);
+        pv->files = NULL;
+        pv->index = NULL;
+        pv->n_files = pv->cap_files = pv->index_cap = 0;
+}
+
+/* Move the package names and versions into one block. They were allocated
+ * between the file paths; left where they are, a few thousand small strings
+ * would keep most pages of the freed paths resident. */
+static void compact_pkgs(pkgverify_t *pv)
+{
+        size_t total = 0, at = 0;
+        char *block;
+
+        if (pv->strings || !pv->n_pkgs)
+                return;
+        for (size_t i = 0; i < pv->n_pkgs; i++)
+                total += strlen(pv->pkgs[i].name) + 1 +
+                         (pv->pkgs[i].version ? strlen(pv->pkgs[i].version) + 1 : 0);
+        block = malloc(total);
+        if (!block)
+                return; /* they stay where they are */
+        for (size_t i = 0; i < pv->n_pkgs; i++) {
+                char **s[2] = { &pv->pkgs[i].name, &pv->pkgs[i].version };
+                for (size_t k = 0; k < 2; k++) {
+                        size_t n;
+                        if (!*s[k])
+                                continue;
+                        n = strlen(*s[k]) + 1;
+                        memcpy(block + at, *s[k], n);
+                        free(*s[k]);
+                        *s[k] = block + at;
+                        at += n;
+                }
+        }
+        pv->strings = block;
+}
+
+void pkgverify_drop_files(pkgverify_t *pv)
+{
+        if (!pv)
+                return;
+        free_files(pv);
+        compact_pkgs(pv);
+}
+
 static int add_pkg(pkgverify_t *pv, pkg_kind_t kind, const char *name, const char *version,
                    uint32_t *ret)
 {
         pkgverify_pkg_t *p;
 
+        if (pv->strings)
+                return -EINVAL; /* compacted: see pkgverify_drop_files */
         if (pv->n_pkgs >= UINT32_MAX)
                 return -E2BIG;
         if (pv->n_pkgs == pv->cap_pkgs) {
@@ -441,15 +507,14 @@ void pkgverify_free(pkgverify_t *pv)
 {
         if (!pv)
                 return;
-        for (size_t i = 0; i < pv->n_pkgs; i++) {
-                free(pv->pkgs[i].name);
-                free(pv->pkgs[i].version);
-        }
-        for (size_t i = 0; i < pv->n_files; i++)
-                free(pv->files[i].path);
+        if (!pv->strings)
+                for (size_t i = 0; i < pv->n_pkgs; i++) {
+                        free(pv->pkgs[i].name);
+                        free(pv->pkgs[i].version);
+                }
+        free(pv->strings);
+        free_files(pv);
         free(pv->pkgs);
-        free(pv->files);
-        free(pv->index);
         free(pv);
 }
 

@@ -64,6 +64,7 @@ typedef struct pkgverify {
         pkgverify_file_t *files;
         size_t n_files, cap_files;
         size_t *index; /* open addressing over files[] by path; slot = position + 1 */
+        char *strings; /* after pkgverify_drop_files: the block holding every name and version */
         size_t index_cap;
         size_t lists_read;        /* md5sums files, apk databases or rpm packages read */
         size_t conffiles_skipped; /* md5sums lines naming a conffile, rpm %config files */
@@ -87,6 +88,17 @@ static inline void pkgverify_freep(pkgverify_t **pv)
 {
         pkgverify_free(*pv);
 }
+
+/* Add the file at canonical PATH (copied) of package index PKG (which must
+ * exist) with ALGO's DIGEST, unless PATH is there already (counted as a
+ * duplicate). Returns 0, -EINVAL (no such package or algorithm), -ENOMEM. */
+int pkgverify_add_file(pkgverify_t *pv, const char *path, uint32_t pkg, fimhash_algo_t algo,
+                       const uint8_t *digest);
+/* Free the files and their index but keep the package list (moved into one
+ * block), for a caller that parks the files elsewhere (fimdb) and looks
+ * them up one at a time. No more packages may be added afterwards; files
+ * may. Accepts NULL. */
+void pkgverify_drop_files(pkgverify_t *pv);
 
 /* The package file at canonical PATH, or NULL. Borrowed. */
 const pkgverify_file_t *pkgverify_lookup(const pkgverify_t *pv, const char *path);

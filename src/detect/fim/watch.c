@@ -158,9 +158,9 @@ struct fimwatch {
         fimwatch_opts_t o;
         int epfd, ifd, ffd;
         char *root_canon; /* the root's host path, "" for "/" */
-        char **wdpath;    /* inotify wd -> watched directory (owned), NULL when free */
+        char **wdpath;    /* inotify wd -> watched directory (a key of WATCHED), NULL when free */
         size_t wdcap;
-        smap_t watched;   /* directory -> (void *)(intptr_t)wd */
+        smap_t watched;   /* directory -> (void *)(intptr_t)wd; owns the strings of WDPATH */
         smap_t unwatched; /* directories checked periodically */
         strv_t topmost;   /* unwatched directories whose parent is watched */
         smap_t pending;   /* path -> pending_t* */
@@ -230,11 +230,11 @@ static char *fd_to_rel(const fimwatch_t *w, int fd)
         return strdup(buf[rn] ? buf + rn : "/");
 }
 
-/* True when PATH is covered or known, i.e. worth judging. */
+/* True when PATH is covered or known, i.e. worth judging. A store that
+ * cannot be read makes it worth judging: the judgement reports the error. */
 static bool interesting(const fimwatch_t *w, const char *path)
 {
-        return fimpolicy_covers(w->o.policy, path) ||
-               fimtab_get(fimcheck_table(w->o.check), path) != NULL;
+        return fimpolicy_covers(w->o.policy, path) || fimcheck_known(w->o.check, path) != 0;
 }
 
 /* True when directory PATH lies on the way to an include pattern: a
@@ -285,6 +285,7 @@ static int queue(fimwatch_t *w, const char *path, bool tree, const fim_actor_t *
 
 static int add_watch(fimwatch_t *w, const char *dir)
 {
+        smap_slot_t *slot;
         char proc[64];
         int fd, wd, err;
 
@@ -315,14 +316,14 @@ static int add_watch(fimwatch_t *w, const char *dir)
                 w->wdpath = v;
                 w->wdcap = cap;
         }
+        if (smap_put(&w->watched, dir, (void *)(intptr_t)wd, &slot) < 0)
+                return -ENOMEM;
+        /* One copy of the path: the map's key. A second path to the same
+         * directory gets the same descriptor and keeps the first name. */
         if (!w->wdpath[wd]) {
-                w->wdpath[wd] = strdup(dir);
-                if (!w->wdpath[wd])
-                        return -ENOMEM;
+                w->wdpath[wd] = slot->key;
                 w->n_watches++;
         }
-        if (smap_put(&w->watched, dir, (void *)(intptr_t)wd, NULL) < 0)
-                return -ENOMEM;
         (void)smap_del(&w->unwatched, dir);
         return 0;
 }
@@ -414,26 +415,28 @@ static char *deepest_existing(const fimwatch_t *w, const fimpolicy_pattern_t *pp
         }
 }
 
+static int count_file(const char *path, uint32_t mode, void *userdata)
+{
+        fimwatch_t *w = userdata;
+        _cleanup_free_ char *parent = NULL;
+
+        if (S_ISDIR(mode))
+                return 0;
+        parent = parent_of(path);
+        if (!parent)
+                return -ENOMEM;
+        if (smap_find(&w->unwatched, parent))
+                w->st.unwatched_files++;
+        return 0;
+}
+
 static int count_unwatched(fimwatch_t *w)
 {
-        const fimtab_t *t = fimcheck_table(w->o.check);
-
         w->st.unwatched_files = 0;
         w->st.unwatched_dirs = w->unwatched.n;
         if (!w->unwatched.n)
                 return 0;
-        for (size_t i = 0; i < t->cap; i++) {
-                const fimtab_entry_t *e = fimtab_at(t, i);
-                _cleanup_free_ char *parent = NULL;
-                if (!e || S_ISDIR(e->mode))
-                        continue;
-                parent = parent_of(e->path);
-                if (!parent)
-                        return -ENOMEM;
-                if (smap_find(&w->unwatched, parent))
-                        w->st.unwatched_files++;
-        }
-        return 0;
+        return fimcheck_foreach(w->o.check, count_file, w);
 }
 
 /* Recompute the unwatched directories whose parent is watched (or is not a
@@ -466,29 +469,27 @@ static int compute_topmost(fimwatch_t *w)
         return 0;
 }
 
+static int want_entry(const char *path, uint32_t mode, void *userdata)
+{
+        smap_t *dirs = userdata;
+        _cleanup_free_ char *parent = NULL;
+
+        if (S_ISDIR(mode))
+                return want_dir(dirs, path, fimpolicy_classify(path));
+        parent = parent_of(path);
+        if (!parent)
+                return -ENOMEM;
+        return want_dir(dirs, parent, fimpolicy_classify(path));
+}
+
 static int setup_watches(fimwatch_t *w)
 {
-        const fimtab_t *t = fimcheck_table(w->o.check);
         smap_t dirs = { 0 };
         wdir_t *list = NULL;
         size_t n = 0;
-        int r = 0;
+        int r;
 
-        for (size_t i = 0; i < t->cap && r == 0; i++) {
-                const fimtab_entry_t *e = fimtab_at(t, i);
-                _cleanup_free_ char *parent = NULL;
-                if (!e)
-                        continue;
-                if (S_ISDIR(e->mode)) {
-                        r = want_dir(&dirs, e->path, fimpolicy_classify(e->path));
-                        continue;
-                }
-                parent = parent_of(e->path);
-                if (!parent)
-                        r = -ENOMEM;
-                else
-                        r = want_dir(&dirs, parent, fimpolicy_classify(e->path));
-        }
+        r = fimcheck_foreach(w->o.check, want_entry, &dirs);
         for (size_t i = 0; i < w->o.policy->n_include && r == 0; i++) {
                 const fimpolicy_pattern_t *pp = &w->o.policy->include[i];
                 _cleanup_free_ char *d = deepest_existing(w, pp);
@@ -578,6 +579,15 @@ int fimwatch_new(const fimwatch_opts_t *o, fimwatch_t **ret)
 
         if (!w)
                 return -ENOMEM;
+        /* From here on the check answers single paths: what it holds for
+         * whole passes goes back to the store, before the watcher's own
+         * structures are made, so these are not strewn among its holes. */
+        r = fimcheck_release(o->check);
+        if (r < 0)
+                (void)report_note(o->report, REPORT_NOTE_WARNING, "fim",
+                                  "cannot move the package digests to the store (%s); they stay "
+                                  "in memory",
+                                  strerror(-r));
         w->o = *o;
         w->epfd = w->ifd = w->ffd = -1;
         if (w->o.settle_us <= 0)
@@ -678,9 +688,7 @@ void fimwatch_free(fimwatch_t *w)
                 close(w->ifd);
         if (w->ffd >= 0)
                 close(w->ffd);
-        for (size_t i = 0; i < w->wdcap; i++)
-                free(w->wdpath[i]);
-        free(w->wdpath);
+        free(w->wdpath); /* its strings are the keys of WATCHED */
         smap_clear(&w->watched, false);
         smap_clear(&w->unwatched, false);
         smap_clear(&w->pending, true);
@@ -772,8 +780,8 @@ static int read_inotify(fimwatch_t *w, int64_t now_us)
                         dir = w->wdpath[ev->wd];
                         if (ev->mask & IN_IGNORED) {
                                 /* The directory is gone (or unmounted). */
+                                /* This frees DIR, the map's key. */
                                 (void)smap_del(&w->watched, dir);
-                                free(w->wdpath[ev->wd]);
                                 w->wdpath[ev->wd] = NULL;
                                 w->n_watches--;
                                 continue;

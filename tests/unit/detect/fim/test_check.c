@@ -2,8 +2,10 @@
  * directory: a replaced package program caught without a baseline, a clean
  * root, the baseline's modified/added/deleted/permissions alerts with their
  * levels and evidence, a package upgrade accepted without an alert, the
- * re-hash schedule catching a change the stat tuple hides, and the hold
- * while a package manager (a real process holding the dpkg lock) runs. */
+ * re-hash schedule catching a change the stat tuple hides, the hold while
+ * a package manager (a real process holding the dpkg lock) runs, and a
+ * released check (baseline and package digests in the store only) judging
+ * a series of changes exactly like one that holds them in memory. */
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -346,6 +348,201 @@ static void test_package_manager_hold(void **state)
         put("/usr/bin/ls", "#!/bin/sh\necho ls version 2\n");
 }
 
+static int count_entry(const char *path, uint32_t mode, void *userdata)
+{
+        size_t *n = userdata;
+
+        (void)path;
+        (void)mode;
+        ++*n;
+        return 0;
+}
+
+static size_t entries(fimcheck_t *c)
+{
+        size_t n = 0;
+
+        assert_int_equal(fimcheck_foreach(c, count_entry, &n), 0);
+        return n;
+}
+
+static int alert_cmp(const void *a, const void *b)
+{
+        const alert_t *x = *(alert_t *const *)a, *y = *(alert_t *const *)b;
+        int r = strcmp(x->rule, y->rule);
+
+        return r ? r : strcmp(x->subject, y->subject);
+}
+
+/* The alerts of the two checks are the same, one for one; returns how many
+ * (sorted, so they can be looked at). */
+static size_t same_alerts(struct alerts *a, struct alerts *b)
+{
+        assert_int_equal(a->n, b->n);
+        qsort(a->v, a->n, sizeof(a->v[0]), alert_cmp);
+        qsort(b->v, b->n, sizeof(b->v[0]), alert_cmp);
+        for (size_t i = 0; i < a->n; i++) {
+                assert_string_equal(a->v[i]->rule, b->v[i]->rule);
+                assert_string_equal(a->v[i]->subject, b->v[i]->subject);
+                assert_int_equal(a->v[i]->level, b->v[i]->level);
+                assert_string_equal(a->v[i]->title, b->v[i]->title);
+                assert_string_equal(a->v[i]->remediation, b->v[i]->remediation);
+                assert_true(json_equal(a->v[i]->evidence, b->v[i]->evidence));
+        }
+        return a->n;
+}
+
+static const alert_t *must_find(const struct alerts *al, const char *rule, const char *path,
+                                const char *file, int line)
+{
+        const alert_t *a = find(al, rule, path);
+        _assert_true(a != NULL, path, file, line);
+        return a;
+}
+#define only(al, rule, path) must_find(al, rule, path, __FILE__, __LINE__)
+
+static void test_released_same(void **state)
+{
+        struct env *e = *state;
+        struct alerts la = { 0 }, lb = { 0 };
+        fimdb_t *dba = NULL, *dbb = NULL, *keep = e->db;
+        fimcheck_t *a, *b;
+        fimcheck_stats_t st;
+        char *err = NULL;
+
+        /* Two stores with the same baseline; A keeps it in memory, B
+         * gives it back to its store, as the agent's watcher does. */
+        assert_int_equal(fimdb_open(":memory:", true, &dba, &err), 0);
+        assert_int_equal(fimdb_open(":memory:", true, &dbb, &err), 0);
+        e->db = dba;
+        run(e, FIMCHECK_INIT, 6000, &st);
+        a = make_check(e, 0);
+        e->db = dbb;
+        run(e, FIMCHECK_INIT, 6000, &st);
+        b = make_check(e, 0);
+        e->db = keep;
+        alerts_clear(&e->alerts);
+        assert_int_equal(fimcheck_run(a, FIMCHECK_UPDATE, &st), 0);
+        assert_int_equal(fimcheck_run(b, FIMCHECK_UPDATE, &st), 0);
+        assert_int_equal(e->alerts.n, 0);
+        assert_int_equal(fimcheck_release(b), 0);
+        assert_int_equal(fimcheck_release(b), 0); /* once is enough */
+        assert_int_equal(fimcheck_table(b)->n, 0);
+        assert_true(fimcheck_table(a)->n > 0);
+        assert_int_equal(entries(a), fimcheck_table(a)->n);
+        assert_int_equal(entries(b), fimcheck_table(a)->n);
+        assert_int_equal(fimcheck_known(b, "/etc/passwd"), 1);
+        assert_int_equal(fimcheck_known(b, "/etc/nothing"), 0);
+
+#define BOTH(call)                                                                                 \
+        do {                                                                                       \
+                alerts_clear(&e->alerts);                                                          \
+                assert_int_equal(call(a), 0);                                                      \
+                la = e->alerts;                                                                    \
+                e->alerts.n = 0;                                                                   \
+                assert_int_equal(call(b), 0);                                                      \
+                lb = e->alerts;                                                                    \
+                e->alerts.n = 0;                                                                   \
+        } while (0)
+#define ON_PASSWD(c)  fimcheck_path(c, "/etc/passwd", NULL, true)
+#define ON_NEW(c)     fimcheck_path(c, "/etc/sudoers.d/lean", NULL, true)
+#define ON_LS(c)      fimcheck_path(c, "/usr/bin/ls", NULL, true)
+#define ON_CAT(c)     fimcheck_path(c, "/usr/bin/cat", NULL, true)
+#define ON_SUDOERS(c) fimcheck_tree(c, "/etc/sudoers.d", NULL, true)
+#define ON_USRBIN(c)  fimcheck_tree(c, "/usr/bin", NULL, true)
+#define ON_RELOAD(c)  fimcheck_reload_packages(c)
+#define ON_RUN(c)     fimcheck_run(c, FIMCHECK_UPDATE, NULL)
+
+        put("/etc/passwd", "root:x:0:0:root:/root:/bin/sh\neve:x:0:0::/:/bin/sh\n");
+        BOTH(ON_PASSWD);
+        assert_int_equal(same_alerts(&la, &lb), 1);
+        only(&la, "fim.modified", "/etc/passwd");
+        alerts_clear(&la);
+        alerts_clear(&lb);
+
+        put("/etc/sudoers.d/lean", "eve ALL=(ALL) ALL\n");
+        BOTH(ON_NEW);
+        assert_int_equal(same_alerts(&la, &lb), 1);
+        only(&la, "fim.added", "/etc/sudoers.d/lean");
+        alerts_clear(&la);
+        alerts_clear(&lb);
+
+        /* A package program replaced: its digest comes from the store. */
+        put("/usr/bin/ls", "#!/bin/sh\necho lean evil\n");
+        BOTH(ON_LS);
+        assert_int_equal(same_alerts(&la, &lb), 1);
+        assert_string_equal(json_string_value(json_object_get(
+                                    only(&lb, "fim.package_mismatch", "/usr/bin/ls")->evidence,
+                                    "package_version")),
+                            "9.1-1");
+        alerts_clear(&la);
+        alerts_clear(&lb);
+
+        /* A package file deleted, then missing from its tree. */
+        sh("rm \"$R/usr/bin/cat\"");
+        BOTH(ON_CAT);
+        assert_int_equal(same_alerts(&la, &lb), 1);
+        only(&la, "fim.deleted", "/usr/bin/cat");
+        alerts_clear(&la);
+        alerts_clear(&lb);
+        BOTH(ON_USRBIN);
+        /* ls still differs from its package: said again for the tree. */
+        assert_int_equal(same_alerts(&la, &lb), 2);
+        only(&lb, "fim.package_mismatch", "/usr/bin/ls");
+        assert_non_null(strstr(only(&lb, "fim.deleted", "/usr/bin/cat")->title,
+                               "package coreutils installs it"));
+        alerts_clear(&la);
+        alerts_clear(&lb);
+
+        /* A directory added under a tree, then removed with what it held. */
+        sh("mkdir \"$R/etc/sudoers.d/sub\" && echo x >\"$R/etc/sudoers.d/sub/f\"");
+        BOTH(ON_SUDOERS);
+        assert_int_equal(same_alerts(&la, &lb), 2);
+        only(&la, "fim.added", "/etc/sudoers.d/sub/f");
+        alerts_clear(&la);
+        alerts_clear(&lb);
+        sh("rm -r \"$R/etc/sudoers.d/sub\" \"$R/etc/sudoers.d/lean\"");
+        BOTH(ON_SUDOERS);
+        assert_int_equal(same_alerts(&la, &lb), 3);
+        only(&lb, "fim.deleted", "/etc/sudoers.d/sub/f");
+        only(&lb, "fim.deleted", "/etc/sudoers.d/lean");
+        alerts_clear(&la);
+        alerts_clear(&lb);
+
+        /* An upgrade: new digests read again, the new program accepted. */
+        put("/usr/bin/ls", "#!/bin/sh\necho ls version 3\n");
+        put("/usr/bin/cat", "#!/bin/sh\necho cat version 3\n");
+        sh("cd \"$R\" && md5sum bin/ls usr/bin/cat > var/lib/dpkg/info/coreutils.md5sums");
+        BOTH(ON_RELOAD);
+        assert_int_equal(fimcheck_table(b)->n, 0);
+        BOTH(ON_LS);
+        assert_int_equal(same_alerts(&la, &lb), 0);
+        BOTH(ON_CAT);
+        assert_int_equal(same_alerts(&la, &lb), 0);
+
+        /* A full pass of a released check loads what it needs, then gives
+         * it back again. */
+        put("/etc/passwd", "root:x:0:0:root:/root:/bin/sh\nmallory:x:0:0::/:/bin/sh\n");
+        BOTH(ON_RUN);
+        assert_int_equal(same_alerts(&la, &lb), 1);
+        only(&la, "fim.modified", "/etc/passwd");
+        alerts_clear(&la);
+        alerts_clear(&lb);
+        assert_int_equal(fimcheck_table(b)->n, 0);
+        assert_int_equal(entries(b), entries(a));
+        assert_int_equal(fimcheck_totals(a)->alerts, fimcheck_totals(b)->alerts);
+        assert_int_equal(fimcheck_totals(a)->package_missing, fimcheck_totals(b)->package_missing);
+        assert_int_equal(fimcheck_totals(a)->package_accepted,
+                         fimcheck_totals(b)->package_accepted);
+        assert_int_equal(fimcheck_totals(a)->hashed, fimcheck_totals(b)->hashed);
+#undef BOTH
+        fimcheck_free(a);
+        fimcheck_free(b);
+        fimdb_close(dba);
+        fimdb_close(dbb);
+        put("/etc/passwd", "root:x:0:0:root:/root:/bin/sh\n");
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -354,6 +551,7 @@ int main(void)
                 cmocka_unit_test(test_package_upgrade),
                 cmocka_unit_test(test_rehash_schedule),
                 cmocka_unit_test(test_package_manager_hold),
+                cmocka_unit_test(test_released_same),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }
