@@ -13,6 +13,8 @@
 #
 # STATE_DIR (default: a new temporary one) may be kept between runs; the
 # first file-integrity pass is then a comparison instead of a full hash.
+# FIM=0 in the environment turns file integrity off (the window then starts
+# 10 s after the agent).
 set -eu
 BUILD=${1:-build}
 DURATION=${2:-600}
@@ -26,11 +28,13 @@ cat >"$W/vigil.yml" <<CONF
 agent:
   scans: []
 CONF
+[ "${FIM:-1}" = 0 ] && printf '  fim: false\n' >>"$W/vigil.yml"
 "$VIGIL" --config "$W/vigil.yml" --state "$STATE" agent --output "$W/alerts.jsonl" 2>"$W/agent.err" &
 PID=$!
 # Wait for the first file-integrity pass (it hashes the covered files).
 i=0
-while ! grep -q "fim: watching" "$W/agent.err"; do
+[ "${FIM:-1}" = 0 ] && sleep 5
+while [ "${FIM:-1}" != 0 ] && ! grep -q "fim: watching" "$W/agent.err"; do
         sleep 1
         i=$((i + 1))
         if [ $i -gt 3600 ] || ! kill -0 "$PID" 2>/dev/null; then
